@@ -1,0 +1,132 @@
+"""The one typed settings layer: every environment variable the pipeline reads, with its default.
+
+Stdlib dataclasses instead of pydantic-settings on purpose: the ingest function must cold-start
+without pydantic or pyarrow (see README, "Cold start"). Each setting documents its default here
+and nowhere else.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, fields
+from typing import Any, Mapping
+
+MiB = 1024 * 1024
+
+
+class SettingsError(ValueError):
+    """A setting is missing or malformed; the message names the variable."""
+
+
+def _parse_bool(name: str, raw: str) -> bool:
+    value = raw.strip().lower()
+    if value in {"1", "true", "yes", "on"}:
+        return True
+    if value in {"0", "false", "no", "off", ""}:
+        return False
+    raise SettingsError(f"{name}={raw!r} is not a boolean (use true/false)")
+
+
+def _load(cls: type, env: Mapping[str, str] | None) -> Any:
+    env = os.environ if env is None else env
+    values: dict[str, Any] = {}
+    for f in fields(cls):
+        name = f.metadata["env"]
+        raw = env.get(name)
+        if raw is None or raw == "":
+            if f.metadata.get("required"):
+                raise SettingsError(f"environment variable {name} is required")
+            continue
+        kind = f.metadata.get("kind", str)
+        try:
+            if kind is bool:
+                values[f.name] = _parse_bool(name, raw)
+            elif kind is int:
+                values[f.name] = int(raw)
+            else:
+                values[f.name] = raw
+        except ValueError as exc:
+            raise SettingsError(f"{name}={raw!r} is not a valid {kind.__name__}") from exc
+    settings = cls(**values)
+    settings.validate()
+    return settings
+
+
+def _env(name: str, *, kind: type = str, required: bool = False, **kwargs: Any) -> Any:
+    return field(metadata={"env": name, "kind": kind, "required": required}, **kwargs)
+
+
+@dataclass(frozen=True)
+class IngestSettings:
+    queue_url: str = _env("QUEUE_URL", required=True, default="")
+    idempotency_table: str = _env("IDEMPOTENCY_TABLE", required=True, default="")
+    #: How long an object's idempotency record lives (DynamoDB TTL): 30 days.
+    idempotency_ttl_seconds: int = _env("IDEMPOTENCY_TTL_SECONDS", kind=int, default=30 * 24 * 3600)
+    #: A crashed attempt's IN_PROGRESS record blocks retries for this long (>= the Lambda timeout).
+    in_progress_expiry_seconds: int = _env("IN_PROGRESS_EXPIRY_SECONDS", kind=int, default=900)
+    #: Only keys under this prefix are ingested; others are ignored with a log line.
+    bronze_prefix: str = _env("BRONZE_PREFIX", default="bronze/")
+    #: Target size of one line-aligned JSONL work unit (chosen by `make bench`).
+    work_unit_bytes: int = _env("WORK_UNIT_BYTES", kind=int, default=64 * MiB)
+    #: Objects larger than this are not split (the transform quarantines them as one entry).
+    max_object_bytes: int = _env("MAX_OBJECT_BYTES", kind=int, default=16 * 1024 * MiB)
+    #: Attempts per SendMessageBatch for entries SQS reported as failed.
+    send_attempts: int = _env("SEND_ATTEMPTS", kind=int, default=4)
+    #: CloudWatch namespace of the EMF metrics (Powertools).
+    metrics_namespace: str = _env("POWERTOOLS_METRICS_NAMESPACE", default="ServerlessElt")
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> IngestSettings:
+        return _load(cls, env)
+
+    def validate(self) -> None:
+        if self.work_unit_bytes < 1024:
+            raise SettingsError("WORK_UNIT_BYTES must be at least 1024")
+        if self.idempotency_ttl_seconds <= self.in_progress_expiry_seconds:
+            raise SettingsError("IDEMPOTENCY_TTL_SECONDS must exceed IN_PROGRESS_EXPIRY_SECONDS")
+        if self.send_attempts < 1:
+            raise SettingsError("SEND_ATTEMPTS must be at least 1")
+
+
+@dataclass(frozen=True)
+class TransformSettings:
+    silver_bucket: str = _env("SILVER_BUCKET", required=True, default="")
+    silver_prefix: str = _env("SILVER_PREFIX", default="silver")
+    quarantine_prefix: str = _env("QUARANTINE_PREFIX", default="quarantine")
+    #: Publish a "silver partition ready" EventBridge event per partition written.
+    emit_partition_events: bool = _env("EMIT_PARTITION_EVENTS", kind=bool, default=False)
+    event_bus_name: str = _env("EVENT_BUS_NAME", default="default")
+    #: Objects larger than this are quarantined as one entry instead of being read.
+    max_object_bytes: int = _env("MAX_OBJECT_BYTES", kind=int, default=16 * 1024 * MiB)
+    #: CloudWatch namespace of the EMF metrics (Powertools).
+    metrics_namespace: str = _env("POWERTOOLS_METRICS_NAMESPACE", default="ServerlessElt")
+    #: Lines longer than this are quarantined without being parsed.
+    max_line_bytes: int = _env("MAX_LINE_BYTES", kind=int, default=1 * MiB)
+    #: Decompressed-size ceiling for a gzip object (decompression-bomb guard).
+    max_decompressed_bytes: int = _env("MAX_DECOMPRESSED_BYTES", kind=int, default=4096 * MiB)
+    #: A JSON (non-lines) document is parsed whole; larger ones are quarantined.
+    max_json_document_bytes: int = _env("MAX_JSON_DOCUMENT_BYTES", kind=int, default=256 * MiB)
+    #: Bytes handed to the columnar parser at a time (bounds memory per unit).
+    parse_block_bytes: int = _env("PARSE_BLOCK_BYTES", kind=int, default=8 * MiB)
+    #: Rows buffered per partition before a Parquet row group is flushed.
+    row_group_rows: int = _env("ROW_GROUP_ROWS", kind=int, default=256 * 1024)
+    #: Earliest accepted event_time (ISO date); older records are quarantined.
+    event_time_min: str = _env("EVENT_TIME_MIN", default="2000-01-01")
+    #: Accepted clock skew: event_time may be at most this far after the object was written.
+    event_time_max_future_seconds: int = _env(
+        "EVENT_TIME_MAX_FUTURE_SECONDS", kind=int, default=24 * 3600
+    )
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> TransformSettings:
+        return _load(cls, env)
+
+    def validate(self) -> None:
+        for name in ("silver_prefix", "quarantine_prefix"):
+            value = getattr(self, name)
+            if not value or value.startswith("/") or value.endswith("/"):
+                raise SettingsError(f"{name.upper()}={value!r} must be a non-empty prefix without leading/trailing '/'")
+        if self.max_line_bytes < 1024:
+            raise SettingsError("MAX_LINE_BYTES must be at least 1024")
+        if self.parse_block_bytes < self.max_line_bytes:
+            raise SettingsError("PARSE_BLOCK_BYTES must be at least MAX_LINE_BYTES")

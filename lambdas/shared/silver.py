@@ -1,0 +1,388 @@
+"""Transform one work unit: read its bytes, validate, write silver Parquet and quarantine JSONL.
+
+Output keys are a function of the unit only (``WorkUnit.output_name``), and every row's content
+is a function of the unit's bytes, so processing a unit twice overwrites the same objects with
+the same data: the exactly-once effect of DESIGN.md §3 under any number of redeliveries.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import tempfile
+import zlib
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta, timezone
+from typing import Any, Iterator
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+from botocore.exceptions import ClientError
+
+from shared.config import TransformSettings
+from shared.records import ParsedBlock, Rejection, SourceContext, Validator
+from shared.work_units import WorkUnit
+
+log = logging.getLogger(__name__)
+
+READ_CHUNK_BYTES = 1024 * 1024
+RAW_LIMIT = 64 * 1024
+UTF8_BOM = b"\xef\xbb\xbf"
+EVENT_SOURCE = "serverless-elt.transform"
+PARTITION_READY = "silver partition ready"
+
+
+class UnitReadError(RuntimeError):
+    """The unit's bytes cannot be read as planned (object gone or changed): fail the message."""
+
+
+class ContentError(ValueError):
+    """The object's content cannot be decoded from here on (not gzip, bomb, truncated)."""
+
+
+@dataclass(frozen=True)
+class OversizedLine:
+    line_offset: int  # physical lines before it within the unit
+    prefix: bytes
+    length: int
+
+
+@dataclass
+class UnitResult:
+    rows: int = 0
+    quarantined: int = 0
+    blank_lines: int = 0
+    files: int = 0
+    bytes_written: int = 0
+    fast_path_blocks: int = 0
+    slow_path_blocks: int = 0
+    partitions: dict[tuple[str, str], int] = field(default_factory=dict)  # (record_type, dt) → rows
+
+    def as_dict(self) -> dict[str, Any]:
+        out = {k: v for k, v in self.__dict__.items() if k != "partitions"}
+        out["partitions"] = [{"record_type": rt, "dt": dt, "rows": n} for (rt, dt), n in sorted(self.partitions.items())]
+        return out
+
+
+# ---- reading ------------------------------------------------------------------------------
+
+
+def read_unit(s3: Any, unit: WorkUnit) -> Iterator[bytes]:
+    """Stream the unit's raw bytes, pinned to the planned object version."""
+    kwargs: dict[str, Any] = {"Bucket": unit.bucket, "Key": unit.key}
+    if unit.version_id:
+        kwargs["VersionId"] = unit.version_id
+    else:
+        kwargs["IfMatch"] = unit.etag
+    if not unit.whole_object:
+        kwargs["Range"] = f"bytes={unit.start}-{unit.end - 1}"
+    try:
+        body = s3.get_object(**kwargs)["Body"]
+    except ClientError as exc:
+        code = exc.response.get("Error", {}).get("Code", "")
+        if code in {"NoSuchKey", "NoSuchVersion", "404"}:
+            raise UnitReadError(f"{unit.source_uri} no longer exists (version {unit.version_id or unit.etag})") from exc
+        if code in {"PreconditionFailed", "412"}:
+            raise UnitReadError(f"{unit.source_uri} changed after planning: etag is no longer {unit.etag}") from exc
+        raise
+    yield from body.iter_chunks(READ_CHUNK_BYTES)
+
+
+def gunzip(chunks: Iterator[bytes], limit: int) -> Iterator[bytes]:
+    """Decompress (multi-member) gzip incrementally, never producing more than ``limit`` bytes."""
+    decoder = zlib.decompressobj(wbits=31)
+    fed = False  # the current member has received input
+    produced = 0
+    for chunk in chunks:
+        while chunk:
+            fed = True
+            try:
+                out = decoder.decompress(chunk, limit + 1 - produced)
+            except zlib.error as exc:
+                raise ContentError(f"not a valid gzip stream: {exc}") from exc
+            produced += len(out)
+            if produced > limit:
+                raise ContentError(f"decompressed size exceeds MAX_DECOMPRESSED_BYTES ({limit} bytes)")
+            if out:
+                yield out
+            if decoder.eof:  # a member ended; what follows may be another member
+                chunk, decoder, fed = decoder.unused_data, zlib.decompressobj(wbits=31), False
+            else:
+                chunk = decoder.unconsumed_tail
+    if fed:
+        raise ContentError("gzip stream is truncated" if produced else "not a valid gzip stream")
+
+
+def strip_bom(chunks: Iterator[bytes]) -> Iterator[bytes]:
+    """Drop a UTF-8 byte-order mark at the start of an object (an encoding artifact, not data)."""
+    first = True
+    for chunk in chunks:
+        if first and chunk:
+            first = False
+            if chunk.startswith(UTF8_BOM):
+                chunk = chunk[len(UTF8_BOM):]
+        yield chunk
+
+
+def line_blocks(chunks: Iterator[bytes], block_bytes: int, max_line_bytes: int) -> Iterator[tuple[int, bytes] | OversizedLine]:
+    """Regroup a byte stream into blocks of whole lines, ~``block_bytes`` each.
+
+    Yields ``(line_offset, block)`` (physical lines before the block) and, for a line longer
+    than ``max_line_bytes``, an ``OversizedLine`` instead: such a line is skipped in constant
+    memory, keeping only its first 64 KiB for the quarantine entry.
+    """
+    buf = bytearray()
+    offset = 0
+    oversized: OversizedLine | None = None
+    for chunk in chunks:
+        if oversized is not None:
+            nl = chunk.find(b"\n")
+            if nl < 0:
+                oversized = OversizedLine(oversized.line_offset, oversized.prefix, oversized.length + len(chunk))
+                continue
+            yield OversizedLine(oversized.line_offset, oversized.prefix, oversized.length + nl)
+            oversized, offset, chunk = None, offset + 1, chunk[nl + 1 :]
+        buf += chunk
+        if len(buf) >= block_bytes:
+            cut = buf.rfind(b"\n")
+            if cut >= 0:
+                block = bytes(buf[: cut + 1])
+                del buf[: cut + 1]
+                yield offset, block
+                offset += block.count(b"\n")
+        if len(buf) > max_line_bytes and b"\n" not in buf:
+            oversized = OversizedLine(offset, bytes(buf[:RAW_LIMIT]), len(buf))
+            buf.clear()
+    if oversized is not None:
+        yield oversized
+    elif buf:
+        yield offset, bytes(buf)
+
+
+# ---- writing ------------------------------------------------------------------------------
+
+
+class PartitionWriters:
+    """One Parquet file per (record_type, dt), spooled to local disk in row groups."""
+
+    def __init__(self, schemas: dict[str, pa.Schema], workdir: str, row_group_rows: int) -> None:
+        self.schemas = schemas
+        self.workdir = workdir
+        self.row_group_rows = row_group_rows
+        self._pending: dict[tuple[str, str], list[pa.Table]] = {}
+        self._writers: dict[tuple[str, str], pq.ParquetWriter] = {}
+        self.rows: dict[tuple[str, str], int] = {}
+
+    def add(self, record_type: str, table: pa.Table) -> None:
+        dt = pc.strftime(table.column("event_time"), format="%Y-%m-%d")
+        for day in pc.unique(dt).to_pylist():
+            part = table.filter(pc.equal(dt, day))
+            key = (record_type, day)
+            self._pending.setdefault(key, []).append(part)
+            self.rows[key] = self.rows.get(key, 0) + part.num_rows
+        buffered = sum(t.num_rows for ts in self._pending.values() for t in ts)
+        while buffered > self.row_group_rows:
+            largest = max(self._pending, key=lambda k: sum(t.num_rows for t in self._pending[k]))
+            buffered -= self._flush(largest)
+
+    def _path(self, key: tuple[str, str]) -> str:
+        return os.path.join(self.workdir, f"{key[0]}.{key[1]}.parquet")
+
+    def _flush(self, key: tuple[str, str]) -> int:
+        tables = self._pending.pop(key, [])
+        if not tables:
+            return 0
+        if key not in self._writers:
+            self._writers[key] = pq.ParquetWriter(self._path(key), self.schemas[key[0]], compression="snappy")
+        table = pa.concat_tables(tables)
+        self._writers[key].write_table(table, row_group_size=max(table.num_rows, 1))
+        return table.num_rows
+
+    def close(self) -> dict[tuple[str, str], str]:
+        for key in list(self._pending):
+            self._flush(key)
+        for writer in self._writers.values():
+            writer.close()
+        return {key: self._path(key) for key in self._writers}
+
+
+def quarantine_entry(unit: WorkUnit, rejection: Rejection) -> dict[str, Any]:
+    raw = rejection.raw[:RAW_LIMIT]
+    return {
+        "source": {"bucket": unit.bucket, "key": unit.key, "etag": unit.etag, "line": rejection.line},
+        "record_type": rejection.record_type,
+        "reason": rejection.reason,
+        "raw": raw.decode("utf-8", errors="backslashreplace"),
+        "raw_truncated": len(rejection.raw) > RAW_LIMIT,
+        "dataset": unit.dataset,
+        "unit": {"index": unit.index, "count": unit.count, "start": unit.start, "end": unit.end},
+        "planned_at": unit.planned_at,
+    }
+
+
+# ---- the unit -----------------------------------------------------------------------------
+
+
+def source_context(unit: WorkUnit, settings: TransformSettings) -> SourceContext:
+    ingested_at = datetime.fromisoformat(unit.planned_at)
+    event_time_max = None
+    if unit.object_time:
+        written = datetime.fromisoformat(unit.object_time.replace("Z", "+00:00"))
+        event_time_max = written + timedelta(seconds=settings.event_time_max_future_seconds)
+    return SourceContext(
+        bucket=unit.bucket,
+        key=unit.key,
+        etag=unit.etag,
+        ingested_at=ingested_at,
+        event_time_min=datetime.combine(date.fromisoformat(settings.event_time_min), datetime.min.time(), timezone.utc),
+        event_time_max=event_time_max,
+        max_line_bytes=settings.max_line_bytes,
+    )
+
+
+def silver_key(settings: TransformSettings, record_type: str, dt: str, unit: WorkUnit) -> str:
+    return f"{settings.silver_prefix}/{record_type}/dt={dt}/{unit.output_name}.parquet"
+
+
+def quarantine_key(settings: TransformSettings, unit: WorkUnit) -> str:
+    return f"{settings.quarantine_prefix}/{unit.dataset}/{unit.output_name}.jsonl"
+
+
+def process_unit(
+    unit: WorkUnit,
+    *,
+    s3: Any,
+    settings: TransformSettings,
+    validator: Validator,
+    events: Any = None,
+) -> UnitResult:
+    """Validate one work unit and write its silver files and quarantine entries."""
+    ctx = source_context(unit, settings)
+    result = UnitResult()
+    rejections: list[Rejection] = []
+    with tempfile.TemporaryDirectory(prefix="unit-") as workdir:
+        writers = PartitionWriters(validator.schemas, workdir, settings.row_group_rows)
+
+        def take(parsed: ParsedBlock) -> None:
+            for record_type, tables in parsed.tables.items():
+                for table in tables:
+                    writers.add(record_type, table)
+            rejections.extend(parsed.rejections)
+            result.blank_lines += parsed.blank_lines
+            if parsed.fast_path:
+                result.fast_path_blocks += 1
+            else:
+                result.slow_path_blocks += 1
+
+        lines_seen = _validate_content(unit, s3, settings, validator, ctx, take, rejections)
+        if unit.line_count is not None and lines_seen != unit.line_count:
+            raise UnitReadError(f"{unit.source_uri} bytes {unit.start}-{unit.end}: read {lines_seen} lines, planned {unit.line_count}")
+        files = writers.close()
+        for (record_type, dt), path in sorted(files.items()):
+            key = silver_key(settings, record_type, dt, unit)
+            s3.upload_file(path, settings.silver_bucket, key)
+            result.files += 1
+            result.bytes_written += os.path.getsize(path)
+        result.partitions = dict(writers.rows)
+        result.rows = sum(writers.rows.values())
+    if rejections:
+        body = "".join(json.dumps(quarantine_entry(unit, r), ensure_ascii=False) + "\n" for r in rejections)
+        s3.put_object(Bucket=settings.silver_bucket, Key=quarantine_key(settings, unit), Body=body.encode("utf-8"), ContentType="application/x-ndjson")
+        result.quarantined = len(rejections)
+    if events is not None and settings.emit_partition_events and result.partitions:
+        publish_partition_events(events, settings, unit, result)
+    return result
+
+
+def _validate_content(unit, s3, settings, validator, ctx, take, rejections) -> int:  # type: ignore[no-untyped-def]
+    """Feed the unit's content to the validator; returns the number of physical lines seen."""
+    if unit.size > settings.max_object_bytes:
+        rejections.append(Rejection(None, None, f"object is {unit.size} bytes, over the MAX_OBJECT_BYTES limit of {settings.max_object_bytes}", b""))
+        return 0 if unit.line_count is None else unit.line_count
+    chunks: Iterator[bytes] = read_unit(s3, unit)
+    if unit.compression == "gzip":
+        chunks = gunzip(chunks, settings.max_decompressed_bytes)
+    if unit.start == 0:
+        chunks = strip_bom(chunks)
+    if unit.format == "json":
+        return _validate_document(unit, chunks, settings, validator, ctx, take, rejections)
+    lines = 0
+    try:
+        for item in line_blocks(chunks, settings.parse_block_bytes, settings.max_line_bytes):
+            if isinstance(item, OversizedLine):
+                line = unit.first_line + item.line_offset
+                reason = f"line is {item.length} bytes, over the MAX_LINE_BYTES limit of {settings.max_line_bytes}"
+                rejections.append(Rejection(line, None, reason, item.prefix))
+                lines = item.line_offset + 1
+                continue
+            offset, block = item
+            take(validator.parse_block(block, unit.first_line + offset, ctx))
+            lines = offset + block.count(b"\n") + (0 if block.endswith(b"\n") else 1)
+    except ContentError as exc:
+        line = unit.first_line + lines if lines else None
+        rejections.append(Rejection(line, None, f"{exc}; content from here on was not read", b""))
+    return lines
+
+
+def _validate_document(unit, chunks, settings, validator, ctx, take, rejections) -> int:  # type: ignore[no-untyped-def]
+    """A ``.json`` object: one JSON array of records, one record, or (mislabelled) JSON Lines."""
+    data = bytearray()
+    try:
+        for chunk in chunks:
+            data += chunk
+            if len(data) > settings.max_json_document_bytes:
+                raise ContentError(f"JSON document exceeds MAX_JSON_DOCUMENT_BYTES ({settings.max_json_document_bytes}); write JSON Lines instead")
+    except ContentError as exc:
+        rejections.append(Rejection(None, None, str(exc), bytes(data[:RAW_LIMIT])))
+        return 0
+    raw = bytes(data)
+    try:
+        document = json.loads(raw)
+    except (ValueError, RecursionError) as exc:
+        stripped = raw.lstrip()
+        if stripped.startswith(b"{") and b"\n" in stripped.strip():
+            take(validator.parse_block(raw, 1, ctx))  # JSON Lines in a .json file
+            return raw.count(b"\n") + (0 if raw.endswith(b"\n") else 1)
+        rejections.append(Rejection(None, None, f"document is not valid JSON: {exc}", raw))
+        return 0
+    items = document if isinstance(document, list) else [document]
+    parsed = ParsedBlock()
+    rows: dict[str, list[dict[str, Any]]] = {}
+    for position, obj in enumerate(items, start=1):
+        element_raw = json.dumps(obj, ensure_ascii=False).encode("utf-8")
+        outcome = validator.validate_object(obj, position, element_raw, ctx)
+        if isinstance(outcome, Rejection):
+            parsed.rejections.append(outcome)
+        else:
+            rows.setdefault(outcome[0], []).append(outcome[1])
+    validator.rows_to_tables(rows, parsed)
+    take(parsed)
+    return len(items)
+
+
+def publish_partition_events(events: Any, settings: TransformSettings, unit: WorkUnit, result: UnitResult) -> None:
+    entries = [
+        {
+            "Source": EVENT_SOURCE,
+            "DetailType": PARTITION_READY,
+            "EventBusName": settings.event_bus_name,
+            "Detail": json.dumps(
+                {
+                    "silver_bucket": settings.silver_bucket,
+                    "silver_prefix": settings.silver_prefix,
+                    "record_type": record_type,
+                    "dt": dt,
+                    "files": 1,
+                    "rows": rows,
+                    "key": silver_key(settings, record_type, dt, unit),
+                }
+            ),
+        }
+        for (record_type, dt), rows in sorted(result.partitions.items())
+    ]
+    for offset in range(0, len(entries), 10):
+        response = events.put_events(Entries=entries[offset : offset + 10])
+        if response.get("FailedEntryCount"):
+            log.warning("some partition events were not published", extra={"failed": response["FailedEntryCount"]})

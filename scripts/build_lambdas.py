@@ -1,0 +1,138 @@
+#!/usr/bin/env python3
+"""Build one deterministic zip per Lambda function under build/ — one rule for all functions.
+
+A function is a directory ``lambdas/<name>/`` (or ``lambdas/workflows/<name>/``) holding
+``app.py`` and ``requirements.txt``. Its zip holds:
+
+* its requirements, installed as manylinux wheels for the Lambda runtime in lambdas/runtime.json
+  (cached per requirements hash under build/.deps/);
+* its own ``*.py`` files at the zip root (handler ``app.handler``);
+* only the ``shared`` modules it imports, found by following ``shared.*`` imports from app.py
+  (so ingest ships neither the contracts nor pyarrow-based code).
+
+Zips are byte-for-byte reproducible (sorted entries, fixed timestamps), so Terraform's
+source_code_hash changes only when the code or dependencies do.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import hashlib
+import json
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+LAMBDAS = ROOT / "lambdas"
+FIXED_TIME = (1980, 1, 1, 0, 0, 0)
+SKIP_PARTS = {"__pycache__", "bin", "tests"}
+
+
+def runtime() -> dict[str, str]:
+    return json.loads((LAMBDAS / "runtime.json").read_text())
+
+
+def functions() -> dict[str, Path]:
+    """Zip name → function directory, e.g. ``workflows_replay`` → lambdas/workflows/replay."""
+    found = {}
+    for app in sorted(LAMBDAS.rglob("app.py")):
+        fn_dir = app.parent
+        if (fn_dir / "requirements.txt").exists():
+            found["_".join(fn_dir.relative_to(LAMBDAS).parts)] = fn_dir
+    return found
+
+
+def shared_modules(entry: Path) -> set[Path]:
+    """Files of the ``shared`` package reachable from ``entry`` through ``shared.*`` imports."""
+    seen: set[Path] = set()
+    todo = [entry]
+    while todo:
+        source = todo.pop()
+        for node in ast.walk(ast.parse(source.read_text(), str(source))):
+            names: list[str] = []
+            if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                names = [node.module] + [f"{node.module}.{a.name}" for a in node.names]
+            elif isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            for name in names:
+                if name != "shared" and not name.startswith("shared."):
+                    continue
+                parts = name.split(".")
+                # every package on the way (its __init__) plus the module itself
+                for i in range(1, len(parts) + 1):
+                    base = LAMBDAS.joinpath(*parts[:i])
+                    for candidate in (base / "__init__.py", base.with_suffix(".py")):
+                        if candidate.exists() and candidate not in seen:
+                            seen.add(candidate)
+                            todo.append(candidate)
+    return seen
+
+
+def install_deps(name: str, requirements: Path, rt: dict[str, str]) -> Path:
+    digest = hashlib.sha256(requirements.read_bytes() + json.dumps(rt, sort_keys=True).encode()).hexdigest()[:16]
+    target = ROOT / "build" / ".deps" / f"{name}-{digest}"
+    if (target / ".complete").exists():
+        return target
+    shutil.rmtree(target, ignore_errors=True)
+    python_version = rt["runtime"].removeprefix("python")
+    arch = {"x86_64": "x86_64", "arm64": "aarch64"}[rt["architecture"]]
+    cmd = [
+        sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
+        "--target", str(target), "--implementation", "cp", "--python-version", python_version,
+        "--only-binary=:all:", "--platform", f"manylinux2014_{arch}",
+        "-r", str(requirements),
+    ]  # fmt: skip
+    print(f"  installing {requirements.relative_to(ROOT)} for {rt['runtime']}/{rt['architecture']}", flush=True)
+    subprocess.run(cmd, check=True)
+    (target / ".complete").write_text(digest)
+    return target
+
+
+def add_tree(zf: zipfile.ZipFile, base: Path, files: list[Path], prefix: str = "") -> None:
+    for path in sorted(files):
+        rel = prefix + path.relative_to(base).as_posix()
+        info = zipfile.ZipInfo(rel, FIXED_TIME)
+        info.external_attr = (0o755 if path.stat().st_mode & 0o111 else 0o644) << 16
+        info.compress_type = zipfile.ZIP_DEFLATED
+        zf.writestr(info, path.read_bytes())
+
+
+def build(name: str, fn_dir: Path, out_dir: Path, rt: dict[str, str]) -> Path:
+    deps = install_deps(name, fn_dir / "requirements.txt", rt)
+    dep_files = [p for p in deps.rglob("*") if p.is_file() and p.name != ".complete" and not SKIP_PARTS & set(p.parts)]
+    own = [p for p in fn_dir.glob("*.py")]
+    shared = sorted(shared_modules(fn_dir / "app.py"))
+    zip_path = out_dir / f"{name}.zip"
+    tmp = zip_path.with_suffix(".zip.tmp")
+    with zipfile.ZipFile(tmp, "w", compresslevel=6) as zf:
+        add_tree(zf, deps, dep_files)
+        add_tree(zf, LAMBDAS, shared)
+        add_tree(zf, fn_dir, own)
+    tmp.replace(zip_path)
+    print(f"  build/{zip_path.name}: {zip_path.stat().st_size / 1e6:.1f} MB, {len(shared)} shared modules")
+    return zip_path
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("names", nargs="*", help="functions to build (default: all)")
+    parser.add_argument("--out", default=str(ROOT / "build"), help="output directory (default: build/)")
+    args = parser.parse_args()
+    rt = runtime()
+    available = functions()
+    unknown = set(args.names) - set(available)
+    if unknown:
+        parser.error(f"unknown function(s) {sorted(unknown)}; available: {sorted(available)}")
+    out_dir = Path(args.out)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for name in args.names or available:
+        build(name, available[name], out_dir, rt)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

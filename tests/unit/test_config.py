@@ -1,0 +1,30 @@
+import pytest
+
+from shared.config import IngestSettings, SettingsError, TransformSettings
+
+
+def test_required_variables_are_named() -> None:
+    with pytest.raises(SettingsError, match="QUEUE_URL"):
+        IngestSettings.from_env({"IDEMPOTENCY_TABLE": "t"})
+    with pytest.raises(SettingsError, match="SILVER_BUCKET"):
+        TransformSettings.from_env({})
+
+
+def test_defaults_and_parsing() -> None:
+    s = TransformSettings.from_env({"SILVER_BUCKET": "s", "EMIT_PARTITION_EVENTS": "TRUE"})
+    assert (s.silver_prefix, s.quarantine_prefix, s.emit_partition_events) == ("silver", "quarantine", True)
+    i = IngestSettings.from_env({"QUEUE_URL": "q", "IDEMPOTENCY_TABLE": "t"})
+    assert i.idempotency_ttl_seconds == 30 * 86400 and i.bronze_prefix == "bronze/"
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"EMIT_PARTITION_EVENTS": "maybe"}, "EMIT_PARTITION_EVENTS"),
+        ({"MAX_LINE_BYTES": "lots"}, "MAX_LINE_BYTES"),
+        ({"SILVER_PREFIX": "/silver"}, "SILVER_PREFIX"),
+    ],
+)
+def test_bad_values_are_reported(env: dict[str, str], message: str) -> None:
+    with pytest.raises(SettingsError, match=message):
+        TransformSettings.from_env({"SILVER_BUCKET": "s", **env})
