@@ -19,8 +19,9 @@ import io
 import json
 import random
 import sys
-from datetime import datetime, timedelta, timezone
-from typing import IO, Any, Iterator
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import IO, Any
 
 from faker import Faker
 
@@ -37,7 +38,7 @@ class FakeEvents:
         self.rng = random.Random(seed)
         self.fake = Faker()
         self.fake.seed_instance(seed)
-        self.now = now or datetime.now(timezone.utc)
+        self.now = now or datetime.now(UTC)
         self.days_back = days_back
         self._cities = [self.fake.city() for _ in range(200)]
         self._skus = [f"SKU-{self.rng.randrange(10**5):05d}" for _ in range(500)]
@@ -58,7 +59,11 @@ class FakeEvents:
                 "weight_kg": round(self.rng.uniform(0.1, 950.0), 2),
             }
         if record_type == "tracking_events":
-            return base | {"shipment_id": shipment_id, "status": self.rng.choice(STATUSES), "city": self.rng.choice(self._cities)}
+            return base | {
+                "shipment_id": shipment_id,
+                "status": self.rng.choice(STATUSES),
+                "city": self.rng.choice(self._cities),
+            }
         if record_type == "invoice_lines":
             quantity = self.rng.randint(1, 50)
             unit_price = round(self.rng.uniform(0.5, 500.0), 2)
@@ -91,7 +96,9 @@ class FakeEvents:
             rec[field] = "TELEPORTED" if field == "status" else -abs(rec[field]) - 1
         return json.dumps(rec)
 
-    def lines(self, count: int, types: tuple[str, ...] = RECORD_TYPES, invalid_rate: float = 0.0) -> Iterator[tuple[str, bool]]:
+    def lines(
+        self, count: int, types: tuple[str, ...] = RECORD_TYPES, invalid_rate: float = 0.0
+    ) -> Iterator[tuple[str, bool]]:
         """Yield ``(json_line, is_valid)`` pairs."""
         for _ in range(count):
             record_type = self.rng.choice(types)

@@ -8,8 +8,9 @@ and nowhere else.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
-from typing import Any, Mapping
+from typing import Any
 
 MiB = 1024 * 1024
 
@@ -113,9 +114,7 @@ class TransformSettings:
     #: Earliest accepted event_time (ISO date); older records are quarantined.
     event_time_min: str = _env("EVENT_TIME_MIN", default="2000-01-01")
     #: Accepted clock skew: event_time may be at most this far after the object was written.
-    event_time_max_future_seconds: int = _env(
-        "EVENT_TIME_MAX_FUTURE_SECONDS", kind=int, default=24 * 3600
-    )
+    event_time_max_future_seconds: int = _env("EVENT_TIME_MAX_FUTURE_SECONDS", kind=int, default=24 * 3600)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> TransformSettings:

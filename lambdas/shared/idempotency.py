@@ -46,8 +46,7 @@ class IdempotencyStore:
                 },
                 # Free, expired (TTL deletion lags up to days), or a crashed claim past its expiry.
                 ConditionExpression=(
-                    "attribute_not_exists(pk) OR expires_at < :now"
-                    " OR (#s = :in_progress AND in_progress_expiry < :now)"
+                    "attribute_not_exists(pk) OR expires_at < :now OR (#s = :in_progress AND in_progress_expiry < :now)"
                 ),
                 ExpressionAttributeNames={"#s": "status"},
                 ExpressionAttributeValues={

@@ -5,9 +5,10 @@ from __future__ import annotations
 import logging
 import time
 import uuid
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, replace
-from datetime import datetime, timezone
-from typing import Any, Iterable
+from datetime import UTC, datetime
+from typing import Any
 
 from shared.config import IngestSettings
 from shared.idempotency import AlreadyInProgressError, IdempotencyStore
@@ -115,7 +116,7 @@ def plan_units(ref: ObjectRef, *, s3: Any, settings: IngestSettings) -> list[Wor
             raise RuntimeError(f"{ref.uri}: read {spans[-1].end if spans else 0} bytes, expected {ref.size}")
     else:
         spans = [Span(0, ref.size, 1, None)]
-    planned_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    planned_at = datetime.now(UTC).isoformat(timespec="seconds")
     dataset = dataset_of(ref.key, settings.bronze_prefix)
     return [
         WorkUnit(

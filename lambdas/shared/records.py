@@ -48,8 +48,7 @@ _PLACEHOLDER_TIME = "2000-01-01T00:00:00Z"
 def arrow_schema(model: type[RecordContract]) -> pa.Schema:
     """Silver Parquet schema of a dataset: contract columns then lineage columns."""
     return pa.schema(
-        [pa.field(s.name, ARROW_TYPES[s.kind], nullable=not s.required) for s in field_specs(model)]
-        + LINEAGE_FIELDS
+        [pa.field(s.name, ARROW_TYPES[s.kind], nullable=not s.required) for s in field_specs(model)] + LINEAGE_FIELDS
     )
 
 
@@ -152,10 +151,14 @@ class Validator:
 
     # ---- per-line path -------------------------------------------------------------------
 
-    def validate_line(self, raw: bytes, line: int | None, ctx: SourceContext) -> tuple[str, dict[str, Any]] | Rejection | None:
+    def validate_line(
+        self, raw: bytes, line: int | None, ctx: SourceContext
+    ) -> tuple[str, dict[str, Any]] | Rejection | None:
         """Validate one line. Returns (record_type, row) or a Rejection; None for a blank line."""
         if len(raw) > ctx.max_line_bytes:
-            return Rejection(line, None, f"line is {len(raw)} bytes, over the MAX_LINE_BYTES limit of {ctx.max_line_bytes}", raw)
+            return Rejection(
+                line, None, f"line is {len(raw)} bytes, over the MAX_LINE_BYTES limit of {ctx.max_line_bytes}", raw
+            )
         try:
             text = raw.decode("utf-8")
         except UnicodeDecodeError as exc:
@@ -172,9 +175,16 @@ class Validator:
             return Rejection(line, None, f"invalid JSON: {exc}", raw)
         return self.validate_object(obj, line, raw, ctx)
 
-    def validate_object(self, obj: Any, line: int | None, raw: bytes, ctx: SourceContext) -> tuple[str, dict[str, Any]] | Rejection:
+    def validate_object(
+        self, obj: Any, line: int | None, raw: bytes, ctx: SourceContext
+    ) -> tuple[str, dict[str, Any]] | Rejection:
         if not isinstance(obj, dict):
-            return Rejection(line, None, f"JSON value is {type(obj).__name__ if obj is not None else 'null'}, expected an object", raw)
+            return Rejection(
+                line,
+                None,
+                f"JSON value is {type(obj).__name__ if obj is not None else 'null'}, expected an object",
+                raw,
+            )
         record_type = obj.get("record_type")
         if record_type is None:
             return Rejection(line, None, "record_type: required field is missing", raw)
@@ -276,7 +286,11 @@ class Validator:
             n = sub.num_rows
             columns = [sub.column("record_type"), times.filter(ok)]
             columns += [sub.column(s.name) for s in specs[2:]]
-            columns += [pa.repeat(ctx.uri, n), lines.filter(ok), pa.repeat(pa.scalar(ctx.ingested_at, UTC_TIMESTAMP), n)]
+            columns += [
+                pa.repeat(ctx.uri, n),
+                lines.filter(ok),
+                pa.repeat(pa.scalar(ctx.ingested_at, UTC_TIMESTAMP), n),
+            ]
             result.add_table(record_type, pa.Table.from_arrays(columns, schema=self.schemas[record_type]))
         rejected = pc.indices_nonzero(pc.invert(accepted)).to_pylist()
         if rejected:

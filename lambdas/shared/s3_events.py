@@ -8,8 +8,9 @@ encoded). S3's ``s3:TestEvent`` and non-create events are reported as ignored.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, Iterator
+from typing import Any
 from urllib.parse import unquote_plus
 
 

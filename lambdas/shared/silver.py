@@ -12,9 +12,10 @@ import logging
 import os
 import tempfile
 import zlib
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
-from typing import Any, Iterator
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -62,7 +63,9 @@ class UnitResult:
 
     def as_dict(self) -> dict[str, Any]:
         out = {k: v for k, v in self.__dict__.items() if k != "partitions"}
-        out["partitions"] = [{"record_type": rt, "dt": dt, "rows": n} for (rt, dt), n in sorted(self.partitions.items())]
+        out["partitions"] = [
+            {"record_type": rt, "dt": dt, "rows": n} for (rt, dt), n in sorted(self.partitions.items())
+        ]
         return out
 
 
@@ -122,11 +125,13 @@ def strip_bom(chunks: Iterator[bytes]) -> Iterator[bytes]:
         if first and chunk:
             first = False
             if chunk.startswith(UTF8_BOM):
-                chunk = chunk[len(UTF8_BOM):]
+                chunk = chunk[len(UTF8_BOM) :]
         yield chunk
 
 
-def line_blocks(chunks: Iterator[bytes], block_bytes: int, max_line_bytes: int) -> Iterator[tuple[int, bytes] | OversizedLine]:
+def line_blocks(
+    chunks: Iterator[bytes], block_bytes: int, max_line_bytes: int
+) -> Iterator[tuple[int, bytes] | OversizedLine]:
     """Regroup a byte stream into blocks of whole lines, ~``block_bytes`` each.
 
     Yields ``(line_offset, block)`` (physical lines before the block) and, for a line longer
@@ -236,7 +241,7 @@ def source_context(unit: WorkUnit, settings: TransformSettings) -> SourceContext
         key=unit.key,
         etag=unit.etag,
         ingested_at=ingested_at,
-        event_time_min=datetime.combine(date.fromisoformat(settings.event_time_min), datetime.min.time(), timezone.utc),
+        event_time_min=datetime.combine(date.fromisoformat(settings.event_time_min), datetime.min.time(), UTC),
         event_time_max=event_time_max,
         max_line_bytes=settings.max_line_bytes,
     )
@@ -278,7 +283,9 @@ def process_unit(
 
         lines_seen = _validate_content(unit, s3, settings, validator, ctx, take, rejections)
         if unit.line_count is not None and lines_seen != unit.line_count:
-            raise UnitReadError(f"{unit.source_uri} bytes {unit.start}-{unit.end}: read {lines_seen} lines, planned {unit.line_count}")
+            raise UnitReadError(
+                f"{unit.source_uri} bytes {unit.start}-{unit.end}: read {lines_seen} lines, planned {unit.line_count}"
+            )
         files = writers.close()
         for (record_type, dt), path in sorted(files.items()):
             key = silver_key(settings, record_type, dt, unit)
@@ -289,17 +296,37 @@ def process_unit(
         result.rows = sum(writers.rows.values())
     if rejections:
         body = "".join(json.dumps(quarantine_entry(unit, r), ensure_ascii=False) + "\n" for r in rejections)
-        s3.put_object(Bucket=settings.silver_bucket, Key=quarantine_key(settings, unit), Body=body.encode("utf-8"), ContentType="application/x-ndjson")
+        s3.put_object(
+            Bucket=settings.silver_bucket,
+            Key=quarantine_key(settings, unit),
+            Body=body.encode("utf-8"),
+            ContentType="application/x-ndjson",
+        )
         result.quarantined = len(rejections)
     if events is not None and settings.emit_partition_events and result.partitions:
         publish_partition_events(events, settings, unit, result)
     return result
 
 
-def _validate_content(unit, s3, settings, validator, ctx, take, rejections) -> int:  # type: ignore[no-untyped-def]
+def _validate_content(
+    unit: WorkUnit,
+    s3: Any,
+    settings: TransformSettings,
+    validator: Validator,
+    ctx: SourceContext,
+    take: Callable[[ParsedBlock], None],
+    rejections: list[Rejection],
+) -> int:
     """Feed the unit's content to the validator; returns the number of physical lines seen."""
     if unit.size > settings.max_object_bytes:
-        rejections.append(Rejection(None, None, f"object is {unit.size} bytes, over the MAX_OBJECT_BYTES limit of {settings.max_object_bytes}", b""))
+        rejections.append(
+            Rejection(
+                None,
+                None,
+                f"object is {unit.size} bytes, over the MAX_OBJECT_BYTES limit of {settings.max_object_bytes}",
+                b"",
+            )
+        )
         return 0 if unit.line_count is None else unit.line_count
     chunks: Iterator[bytes] = read_unit(s3, unit)
     if unit.compression == "gzip":
@@ -307,7 +334,7 @@ def _validate_content(unit, s3, settings, validator, ctx, take, rejections) -> i
     if unit.start == 0:
         chunks = strip_bom(chunks)
     if unit.format == "json":
-        return _validate_document(unit, chunks, settings, validator, ctx, take, rejections)
+        return _validate_document(chunks, settings, validator, ctx, take, rejections)
     lines = 0
     try:
         for item in line_blocks(chunks, settings.parse_block_bytes, settings.max_line_bytes):
@@ -321,19 +348,27 @@ def _validate_content(unit, s3, settings, validator, ctx, take, rejections) -> i
             take(validator.parse_block(block, unit.first_line + offset, ctx))
             lines = offset + block.count(b"\n") + (0 if block.endswith(b"\n") else 1)
     except ContentError as exc:
-        line = unit.first_line + lines if lines else None
-        rejections.append(Rejection(line, None, f"{exc}; content from here on was not read", b""))
+        failed_at = unit.first_line + lines if lines else None
+        rejections.append(Rejection(failed_at, None, f"{exc}; content from here on was not read", b""))
     return lines
 
 
-def _validate_document(unit, chunks, settings, validator, ctx, take, rejections) -> int:  # type: ignore[no-untyped-def]
+def _validate_document(
+    chunks: Iterator[bytes],
+    settings: TransformSettings,
+    validator: Validator,
+    ctx: SourceContext,
+    take: Callable[[ParsedBlock], None],
+    rejections: list[Rejection],
+) -> int:
     """A ``.json`` object: one JSON array of records, one record, or (mislabelled) JSON Lines."""
     data = bytearray()
     try:
         for chunk in chunks:
             data += chunk
             if len(data) > settings.max_json_document_bytes:
-                raise ContentError(f"JSON document exceeds MAX_JSON_DOCUMENT_BYTES ({settings.max_json_document_bytes}); write JSON Lines instead")
+                limit = settings.max_json_document_bytes
+                raise ContentError(f"JSON document exceeds MAX_JSON_DOCUMENT_BYTES ({limit}); write JSON Lines instead")
     except ContentError as exc:
         rejections.append(Rejection(None, None, str(exc), bytes(data[:RAW_LIMIT])))
         return 0

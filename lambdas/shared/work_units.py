@@ -10,10 +10,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
-from typing import Any, Iterable, Literal
-
-from shared.s3_events import ObjectRef
+from typing import Any, Literal
 
 MESSAGE_VERSION = 1
 Format = Literal["jsonl", "json"]
@@ -100,7 +99,7 @@ def detect_format(key: str) -> tuple[Format, Literal["gzip"] | None]:
 
 def dataset_of(key: str, bronze_prefix: str) -> str:
     """The first path segment under the bronze prefix (``bronze/<dataset>/...``), a label only."""
-    rest = key[len(bronze_prefix):] if key.startswith(bronze_prefix) else key
+    rest = key[len(bronze_prefix) :] if key.startswith(bronze_prefix) else key
     head, sep, _ = rest.partition("/")
     return head if sep and head else "_root"
 

@@ -192,7 +192,9 @@ def pipeline(aws_env: None, pipeline_env: dict[str, str], monkeypatch: pytest.Mo
             AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
             BillingMode="PAY_PER_REQUEST",
         )
-        ddb.update_time_to_live(TableName=TABLE, TimeToLiveSpecification={"Enabled": True, "AttributeName": "expires_at"})
+        ddb.update_time_to_live(
+            TableName=TABLE, TimeToLiveSpecification={"Enabled": True, "AttributeName": "expires_at"}
+        )
         env = {"QUEUE_URL": queue_url, "IDEMPOTENCY_TABLE": TABLE, "SILVER_BUCKET": SILVER, **pipeline_env}
         for name, value in env.items():
             monkeypatch.setenv(name, value)

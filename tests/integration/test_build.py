@@ -19,7 +19,9 @@ def test_ingest_zip_is_lean_and_imports_without_pyarrow(tmp_path: Path) -> None:
     zip_path = tmp_path / "ingest.zip"
     names = zipfile.ZipFile(zip_path).namelist()
     assert "app.py" in names and "shared/ingest.py" in names and "aws_lambda_powertools/__init__.py" in names
-    assert not [n for n in names if n.startswith(("pyarrow/", "pandas/", "pydantic/", "shared/contracts/", "shared/records.py"))]
+    assert not [
+        n for n in names if n.startswith(("pyarrow/", "pandas/", "pydantic/", "shared/contracts/", "shared/records.py"))
+    ]
 
     unpacked = tmp_path / "ingest"
     zipfile.ZipFile(zip_path).extractall(unpacked)
@@ -29,7 +31,12 @@ def test_ingest_zip_is_lean_and_imports_without_pyarrow(tmp_path: Path) -> None:
         "assert all(m.__file__.startswith(os.getcwd()) for m in (app, shared)), 'not loaded from the zip'; "
         "assert not {'pyarrow', 'pandas', 'pydantic'} & set(sys.modules), 'ingest imported a heavy module'"
     )
-    env = {"QUEUE_URL": "https://sqs.us-east-1.amazonaws.com/1/q", "IDEMPOTENCY_TABLE": "t", "AWS_DEFAULT_REGION": "us-east-1", "PATH": "/usr/bin:/bin"}
+    env = {
+        "QUEUE_URL": "https://sqs.us-east-1.amazonaws.com/1/q",
+        "IDEMPOTENCY_TABLE": "t",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "PATH": "/usr/bin:/bin",
+    }
     out = subprocess.run([sys.executable, "-I", "-c", probe], cwd=unpacked, env=env, capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
     print(f"\ningest cold import from its zip: {out.stdout.strip()} s")

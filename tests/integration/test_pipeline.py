@@ -26,7 +26,9 @@ def test_ten_thousand_records_exactly_once_under_redelivery(pipeline: Pipeline, 
     expected = Counter(json.loads(line)["record_type"] for line, ok in lines if ok)
 
     started = time.perf_counter()
-    result, messages, failed = pipeline.drain(pipeline.put("bronze/mixed/batch-0001.jsonl", jsonl([l for l, _ in lines])))
+    result, messages, failed = pipeline.drain(
+        pipeline.put("bronze/mixed/batch-0001.jsonl", jsonl([line for line, _ in lines]))
+    )
     elapsed = time.perf_counter() - started
     assert failed == []
     assert result["objects"] == 1 and result["enqueued"] == len(messages) >= 1
@@ -51,8 +53,10 @@ def test_ten_thousand_records_exactly_once_under_redelivery(pipeline: Pipeline, 
     again = pipeline.silver_table(tmp_path / "again").to_table()
     assert again.num_rows == valid
     assert len(pipeline.quarantine_entries()) == len(quarantined)
-    print(f"\n10k records: {len(lines) / elapsed:,.0f} records/s end to end (in-process), "
-          f"{len(silver_keys)} silver files, {len(quarantined)} quarantined")
+    print(
+        f"\n10k records: {len(lines) / elapsed:,.0f} records/s end to end (in-process), "
+        f"{len(silver_keys)} silver files, {len(quarantined)} quarantined"
+    )
 
 
 def test_duplicate_event_is_skipped(pipeline: Pipeline) -> None:
@@ -61,7 +65,10 @@ def test_duplicate_event_is_skipped(pipeline: Pipeline) -> None:
     second = pipeline.run_ingest(event)
     assert first == {"objects": 1, "units": 1, "enqueued": 1, "skipped": 0, "ignored": 0}
     assert second == {"objects": 1, "units": 0, "enqueued": 0, "skipped": 1, "ignored": 0}
-    item = pipeline.ddb.get_item(TableName=TABLE, Key={"pk": {"S": f"s3://{BRONZE}/bronze/shipments/a.jsonl#" + event["Records"][0]["s3"]["object"]["eTag"]}})["Item"]
+    item = pipeline.ddb.get_item(
+        TableName=TABLE,
+        Key={"pk": {"S": f"s3://{BRONZE}/bronze/shipments/a.jsonl#" + event["Records"][0]["s3"]["object"]["eTag"]}},
+    )["Item"]
     assert item["status"]["S"] == "COMPLETED"
     assert int(item["expires_at"]["N"]) > time.time() + 29 * 86400
 
@@ -81,7 +88,9 @@ def test_large_object_split_into_line_aligned_units_keeps_line_numbers(pipeline:
     assert failed == [] and result["units"] == len(messages) > 10
     table = pipeline.silver_table(tmp_path).to_table()
     assert sorted(table.column("_source_line").to_pylist()) == list(range(1, 401))
-    by_line = {row["_source_line"]: row for row in table.select(["_source_line", "event_time", "record_type"]).to_pylist()}
+    by_line = {
+        row["_source_line"]: row for row in table.select(["_source_line", "event_time", "record_type"]).to_pylist()
+    }
     for number in (1, 137, 400):
         source = json.loads(lines[number - 1])
         assert by_line[number]["record_type"] == source["record_type"]
@@ -97,14 +106,24 @@ def test_gzip_json_array_and_mixed_types(pipeline: Pipeline, tmp_path: Path) -> 
         assert failed == []
     table = pipeline.silver_table(tmp_path).to_table()
     assert table.num_rows == 30
-    assert Counter(table.column("record_type").to_pylist()) == {"shipments": 10, "tracking_events": 10, "invoice_lines": 10}
+    assert Counter(table.column("record_type").to_pylist()) == {
+        "shipments": 10,
+        "tracking_events": 10,
+        "invoice_lines": 10,
+    }
     assert pipeline.quarantine_entries() == []
 
 
 def test_bad_lines_quarantined_with_reasons_and_good_lines_land(pipeline: Pipeline, tmp_path: Path) -> None:
     good = json.dumps(FakeEvents(seed=9).record("invoice_lines"))
-    body = jsonl([good, '{"record_type": "invoice_lines", "event_time": "2026-01-01T00:00:00Z", "quantity": 0, "invoice_id": "I"}',
-                  "not json", '{"record_type": "parcels", "event_time": "2026-01-01T00:00:00Z"}'])
+    body = jsonl(
+        [
+            good,
+            '{"record_type": "invoice_lines", "event_time": "2026-01-01T00:00:00Z", "quantity": 0, "invoice_id": "I"}',
+            "not json",
+            '{"record_type": "parcels", "event_time": "2026-01-01T00:00:00Z"}',
+        ]
+    )
     _, _, failed = pipeline.drain(pipeline.put("bronze/invoice_lines/dirty.jsonl", body))
     assert failed == []
     assert pipeline.silver_table(tmp_path).to_table().num_rows == 1

@@ -29,8 +29,13 @@ def test_sqs_and_sns_envelopes() -> None:
 
 def test_eventbridge_keys_are_not_decoded() -> None:
     event = {
-        "source": "aws.s3", "detail-type": "Object Created", "time": "2026-01-01T00:00:00Z",
-        "detail": {"bucket": {"name": "bkt"}, "object": {"key": "bronze/a/b+c.jsonl", "size": 3, "etag": "x", "version-id": "v1"}},
+        "source": "aws.s3",
+        "detail-type": "Object Created",
+        "time": "2026-01-01T00:00:00Z",
+        "detail": {
+            "bucket": {"name": "bkt"},
+            "object": {"key": "bronze/a/b+c.jsonl", "size": 3, "etag": "x", "version-id": "v1"},
+        },
     }
     assert list(iter_objects(event)) == [ObjectRef("bkt", "bronze/a/b+c.jsonl", "x", 3, "v1", "2026-01-01T00:00:00Z")]
 

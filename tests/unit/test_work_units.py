@@ -20,7 +20,9 @@ def chunked(data: bytes, size: int) -> list[bytes]:
     chunk=st.integers(1, 64),
     target=st.integers(1, 200),
 )
-def test_spans_cover_stream_on_line_boundaries(lines: list[bytes], trailing_newline: bool, chunk: int, target: int) -> None:
+def test_spans_cover_stream_on_line_boundaries(
+    lines: list[bytes], trailing_newline: bool, chunk: int, target: int
+) -> None:
     data = b"\n".join(lines) + (b"\n" if trailing_newline and lines else b"")
     spans = line_aligned_spans(chunked(data, chunk), target)
     assert b"".join(data[s.start : s.end] for s in spans) == data
@@ -41,7 +43,11 @@ def test_spans_cover_stream_on_line_boundaries(lines: list[bytes], trailing_newl
 def test_span_cut_is_first_newline_after_target() -> None:
     data = b"aaaa\nbb\ncccccc\nd\n"
     spans = line_aligned_spans(chunked(data, 3), target=6)
-    assert [(s.start, s.end, s.first_line, s.line_count) for s in spans] == [(0, 8, 1, 2), (8, 15, 3, 1), (15, 17, 4, 1)]
+    assert [(s.start, s.end, s.first_line, s.line_count) for s in spans] == [
+        (0, 8, 1, 2),
+        (8, 15, 3, 1),
+        (15, 17, 4, 1),
+    ]
 
 
 @pytest.mark.parametrize(
@@ -65,9 +71,22 @@ def test_dataset_label() -> None:
 
 def unit(**overrides: object) -> WorkUnit:
     fields: dict[str, object] = dict(
-        bucket="b", key="bronze/s/x.jsonl", etag="e", version_id=None, size=100, dataset="s", format="jsonl",
-        compression=None, index=0, count=1, start=0, end=100, first_line=1, line_count=None,
-        object_time=None, planned_at="2026-01-01T00:00:00+00:00",
+        bucket="b",
+        key="bronze/s/x.jsonl",
+        etag="e",
+        version_id=None,
+        size=100,
+        dataset="s",
+        format="jsonl",
+        compression=None,
+        index=0,
+        count=1,
+        start=0,
+        end=100,
+        first_line=1,
+        line_count=None,
+        object_time=None,
+        planned_at="2026-01-01T00:00:00+00:00",
     )
     fields.update(overrides)
     return WorkUnit(**fields)  # type: ignore[arg-type]

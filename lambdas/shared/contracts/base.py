@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Annotated, ClassVar
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, StrictStr, StringConstraints
 
 #: ISO-8601 extended date-time with optional seconds, fraction (≤ 6 digits) and zone.
 #: No zone means UTC. Dates alone, week dates, basic format and epoch numbers are rejected.
-ISO_DATETIME_PATTERN = (
-    r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:?\d{2})?$"
-)
+ISO_DATETIME_PATTERN = r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:?\d{2})?$"
 _ISO_DATETIME = re.compile(ISO_DATETIME_PATTERN)
 ZONE_SUFFIX_PATTERN = r"(Z|[+-]\d{2}:?\d{2})$"
 
@@ -28,8 +26,8 @@ def parse_event_time(value: object) -> datetime:
     except ValueError as exc:
         raise ValueError(f"{value[:64]!r} is not a valid date-time: {exc}") from exc
     if parsed.tzinfo is None:
-        return parsed.replace(tzinfo=timezone.utc)
-    return parsed.astimezone(timezone.utc)
+        return parsed.replace(tzinfo=UTC)
+    return parsed.astimezone(UTC)
 
 
 def _encodable(value: str) -> str:
