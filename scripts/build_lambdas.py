@@ -24,6 +24,8 @@ import shutil
 import subprocess
 import sys
 import zipfile
+from importlib._bootstrap_external import _code_to_hash_pyc  # type: ignore[attr-defined]
+from importlib.util import cache_from_source, source_hash
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -92,13 +94,31 @@ def install_deps(name: str, requirements: Path, rt: dict[str, str]) -> Path:
     return target
 
 
-def add_tree(zf: zipfile.ZipFile, base: Path, files: list[Path], prefix: str = "") -> None:
+def _write(zf: zipfile.ZipFile, name: str, data: bytes, mode: int = 0o644) -> None:
+    info = zipfile.ZipInfo(name, FIXED_TIME)
+    info.external_attr = mode << 16
+    info.compress_type = zipfile.ZIP_DEFLATED
+    zf.writestr(info, data)
+
+
+def _pyc(source: bytes, name: str) -> bytes:
+    """Bytecode valid regardless of file times (unchecked hash): Lambda's /var/task is read-only,
+    so without it every cold start would compile every module again."""
+    code = compile(source, name, "exec", dont_inherit=True)
+    return bytes(_code_to_hash_pyc(code, source_hash(source), checked=False))
+
+
+def add_tree(zf: zipfile.ZipFile, base: Path, files: list[Path], compile_pyc: bool) -> None:
     for path in sorted(files):
-        rel = prefix + path.relative_to(base).as_posix()
-        info = zipfile.ZipInfo(rel, FIXED_TIME)
-        info.external_attr = (0o755 if path.stat().st_mode & 0o111 else 0o644) << 16
-        info.compress_type = zipfile.ZIP_DEFLATED
-        zf.writestr(info, path.read_bytes())
+        rel = path.relative_to(base).as_posix()
+        data = path.read_bytes()
+        _write(zf, rel, data, 0o755 if path.stat().st_mode & 0o111 else 0o644)
+        if compile_pyc and path.suffix == ".py":
+            try:
+                pyc = _pyc(data, rel)
+            except SyntaxError:  # e.g. a vendored file for another Python version; it is never imported
+                continue
+            _write(zf, cache_from_source(rel), pyc)
 
 
 def build(name: str, fn_dir: Path, out_dir: Path, rt: dict[str, str]) -> Path:
@@ -108,10 +128,13 @@ def build(name: str, fn_dir: Path, out_dir: Path, rt: dict[str, str]) -> Path:
     shared = sorted(shared_modules(fn_dir / "app.py"))
     zip_path = out_dir / f"{name}.zip"
     tmp = zip_path.with_suffix(".zip.tmp")
+    compile_pyc = rt["runtime"] == f"python{sys.version_info[0]}.{sys.version_info[1]}"
+    if not compile_pyc:
+        print(f"  note: building with Python {sys.version.split()[0]}, not {rt['runtime']}: no bytecode packed")
     with zipfile.ZipFile(tmp, "w", compresslevel=6) as zf:
-        add_tree(zf, deps, dep_files)
-        add_tree(zf, LAMBDAS, shared)
-        add_tree(zf, fn_dir, own)
+        add_tree(zf, deps, dep_files, compile_pyc)
+        add_tree(zf, LAMBDAS, shared, compile_pyc)
+        add_tree(zf, fn_dir, own, compile_pyc)
     tmp.replace(zip_path)
     print(f"  build/{zip_path.name}: {zip_path.stat().st_size / 1e6:.1f} MB, {len(shared)} shared modules")
     return zip_path

@@ -46,3 +46,19 @@ def test_zips_are_reproducible(tmp_path: Path) -> None:
     build(tmp_path / "a", "ingest")
     build(tmp_path / "b", "ingest")
     assert (tmp_path / "a" / "ingest.zip").read_bytes() == (tmp_path / "b" / "ingest.zip").read_bytes()
+
+
+def test_transform_zip_is_self_contained(tmp_path: Path) -> None:
+    build(tmp_path, "transform")
+    unpacked = tmp_path / "transform"
+    zipfile.ZipFile(tmp_path / "transform.zip").extractall(unpacked)
+    probe = (
+        "import os, sys; sys.path.insert(0, os.getcwd()); import app; "
+        "assert app.__file__.startswith(os.getcwd()) and app.validator.contracts; "
+        "import pyarrow, pydantic; assert pyarrow.__file__.startswith(os.getcwd()), pyarrow.__file__; "
+        "print(sorted(app.validator.contracts))"
+    )
+    env = {"SILVER_BUCKET": "s", "AWS_DEFAULT_REGION": "us-east-1", "PATH": "/usr/bin:/bin"}
+    out = subprocess.run([sys.executable, "-I", "-c", probe], cwd=unpacked, env=env, capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert "shipments" in out.stdout

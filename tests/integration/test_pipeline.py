@@ -147,3 +147,36 @@ def test_unit_whose_object_vanished_fails_only_its_message(pipeline: Pipeline) -
     gone_id = next(m["MessageId"] for m in messages if "gone.jsonl" in m["Body"])
     assert failed == [gone_id]
     assert len(pipeline.list_keys("silver/")) == 1
+
+
+def test_undecodable_objects_become_one_quarantine_entry(pipeline: Pipeline) -> None:
+    _, _, failed = pipeline.drain(pipeline.put("bronze/shipments/fake.jsonl.gz", b"this is not gzip\n"))
+    _, _, failed2 = pipeline.drain(pipeline.put("bronze/shipments/broken.json", b'[{"record_type": "shipments",'))
+    assert failed == failed2 == []
+    entries = sorted(pipeline.quarantine_entries(), key=lambda e: e["source"]["key"])
+    assert [(e["source"]["key"], e["source"]["line"]) for e in entries] == [
+        ("bronze/shipments/broken.json", None),
+        ("bronze/shipments/fake.jsonl.gz", None),
+    ]
+    assert entries[0]["reason"].startswith("document is not valid JSON")
+    assert entries[1]["reason"].startswith("not a valid gzip stream")
+
+
+@pytest.mark.parametrize("pipeline_env", [{"EMIT_PARTITION_EVENTS": "true"}])
+def test_partition_ready_events(pipeline: Pipeline) -> None:
+    import boto3
+
+    events = boto3.client("events", region_name="us-east-1")
+    sink = pipeline.sqs.create_queue(QueueName="sink")["QueueUrl"]
+    sink_arn = pipeline.sqs.get_queue_attributes(QueueUrl=sink, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    events.put_rule(Name="ready", EventPattern=json.dumps({"detail-type": ["silver partition ready"]}))
+    events.put_targets(Rule="ready", Targets=[{"Id": "sink", "Arn": sink_arn}])
+    gen = FakeEvents(seed=21)
+    lines = [json.dumps(gen.record("shipments")) for _ in range(20)]
+    _, _, failed = pipeline.drain(pipeline.put("bronze/shipments/e.jsonl", jsonl(lines)))
+    assert failed == []
+    got = pipeline.sqs.receive_message(QueueUrl=sink, MaxNumberOfMessages=10)["Messages"]
+    details = [json.loads(m["Body"])["detail"] for m in got]
+    assert sum(d["rows"] for d in details) == 20
+    assert {d["record_type"] for d in details} == {"shipments"}
+    assert all(d["key"].startswith(f"silver/shipments/dt={d['dt']}/") for d in details)
