@@ -39,7 +39,7 @@ test-infra: $(VENV)/.installed ## Terraform fmt/validate, structure and checkov 
 lint: $(VENV)/.installed tf-lint ## ruff, mypy, terraform fmt/validate, checkov
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/mypy lambdas
+	$(VENV)/bin/mypy lambdas localcloud
 
 fmt: $(VENV)/.installed ## Format Python and Terraform in place
 	$(VENV)/bin/ruff check --fix .

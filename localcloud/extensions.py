@@ -1,0 +1,236 @@
+"""Server-side extensions of the emulator (moto 5.2.x): close the API gaps our Terraform hits and
+route execution to the local runtime. Every gap is listed in README ("Local cloud gaps").
+
+Installed once, in the emulator process, before it serves requests.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+import operator
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from localcloud.runtime import Runtime
+
+log = logging.getLogger("localcloud.extensions")
+#: Request context of every S3 request to the emulator (see _s3_loopback_counts_as_secure_transport).
+SECURE_REQUEST = {"aws:SecureTransport": "true", "s3:TlsVersion": "1.3"}
+
+
+def install(runtime: Runtime) -> None:
+    _enable_step_functions_execution()
+    _validate_state_machine_definition()
+    _athena_tags_for_untagged_resources()
+    _sqs_redrive_allow_policy()
+    _s3_loopback_counts_as_secure_transport()
+    _lambda_invoke_runs_locally(runtime)
+    _s3_notifications_are_asynchronous(runtime)
+    _sqs_lambda_triggers_are_polled(runtime)
+    _eventbridge_lambda_and_sfn_targets(runtime)
+
+
+def _enable_step_functions_execution() -> None:
+    """Run the deployed ASL with moto's interpreter instead of returning canned executions."""
+    from moto.core.config import default_user_config
+
+    default_user_config["stepfunctions"] = {"execute_state_machine": True}
+
+
+def _validate_state_machine_definition() -> None:
+    """Gap: ValidateStateMachineDefinition is not implemented; the AWS provider calls it on every
+    create/update and retries for minutes. Answer it by parsing the ASL with moto's own parser."""
+    from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguageParser
+    from moto.stepfunctions.responses import StepFunctionResponse
+
+    def validate_state_machine_definition(self: StepFunctionResponse) -> str:
+        definition = self._get_param("definition")
+        try:
+            AmazonStateLanguageParser.parse(definition)
+        except Exception as exc:
+            diagnostic = {
+                "severity": "ERROR",
+                "code": "SCHEMA_VALIDATION_FAILED",
+                "message": str(exc)[:1000],
+                "location": "/",
+            }
+            return json.dumps({"result": "FAIL", "diagnostics": [diagnostic], "truncated": False})
+        return json.dumps({"result": "OK", "diagnostics": [], "truncated": False})
+
+    StepFunctionResponse.validate_state_machine_definition = validate_state_machine_definition  # type: ignore[attr-defined]
+
+
+def _athena_tags_for_untagged_resources() -> None:
+    """Gap: ListTagsForResource on an existing but untagged workgroup answers "does not exist",
+    which makes the provider fail reading back a workgroup it just created."""
+    from moto.athena.responses import AthenaResponse
+
+    original = AthenaResponse.list_tags_for_resource
+
+    def list_tags_for_resource(self: AthenaResponse) -> Any:
+        arn = self._get_param("ResourceARN")
+        backend = self.athena_backend
+        name = arn.rsplit("/", 1)[-1]
+        exists = name in backend.work_groups or name in getattr(backend, "data_catalogs", {})
+        if exists and not backend.tagger.has_tags(arn):
+            return json.dumps({"Tags": []})
+        return original(self)
+
+    AthenaResponse.list_tags_for_resource = list_tags_for_resource  # type: ignore[method-assign]
+
+
+def _sqs_redrive_allow_policy() -> None:
+    """Gaps: SQS RedriveAllowPolicy is not stored (the provider then waits forever for it to read
+    back), and SetQueueAttributes without a Policy erases the queue's policy."""
+    from moto.sqs.models import Queue
+
+    if "RedriveAllowPolicy" not in Queue.BASE_ATTRIBUTES:
+        Queue.BASE_ATTRIBUTES.append("RedriveAllowPolicy")
+    Queue.redrive_allow_policy = None  # type: ignore[attr-defined]
+    original_attributes = Queue.attributes.fget  # type: ignore[attr-defined]
+    original_set = Queue._set_attributes
+
+    def attributes(self: Queue) -> dict[str, Any]:
+        result = original_attributes(self)
+        if result.get("RedriveAllowPolicy") is None:
+            result.pop("RedriveAllowPolicy", None)
+        return result
+
+    def _set_attributes(self: Queue, attributes: dict[str, Any], now: float | None = None) -> None:
+        policy = getattr(self, "policy", None)
+        original_set(self, attributes, now)
+        if "Policy" not in attributes:
+            self.policy = policy
+
+    Queue.attributes = property(attributes)  # type: ignore[assignment,method-assign]
+    Queue._set_attributes = _set_attributes  # type: ignore[method-assign]
+
+
+def _s3_loopback_counts_as_secure_transport() -> None:
+    """moto evaluates bucket policies without request context, so our TLS-only policy
+    (Deny when aws:SecureTransport is false) denies every request. The emulator is plain HTTP on
+    the loopback interface; requests are evaluated as if they arrived over TLS. moto also ignores
+    (treats as matching) every condition operator but StringEquals: add Bool and the Numeric
+    operators, which the TLS-only statements use."""
+    from moto.iam import policy_conditions
+    from moto.s3.models import FakeBucket
+
+    def bool_operation(expected: list[str] | str, actual: str) -> bool:
+        values = expected if isinstance(expected, list) else [expected]
+        return str(actual).lower() in {str(v).lower() for v in values}
+
+    def numeric(compare: Callable[[float, float], bool]) -> Callable[[list[str] | str, str], bool]:
+        def operation(expected: list[str] | str, actual: str) -> bool:
+            values = expected if isinstance(expected, list) else [expected]
+            return any(compare(float(actual), float(v)) for v in values)
+
+        return operation
+
+    operations = {
+        "Bool": bool_operation,
+        "NumericEquals": numeric(operator.eq),
+        "NumericLessThan": numeric(operator.lt),
+        "NumericLessThanEquals": numeric(operator.le),
+        "NumericGreaterThan": numeric(operator.gt),
+        "NumericGreaterThanEquals": numeric(operator.ge),
+    }
+    for name, operation in operations.items():
+        policy_conditions.CONDITION_OPERATIONS.setdefault(name, operation)  # type: ignore[arg-type]
+
+    def get_permission(self: FakeBucket, action: str, resource: str) -> Any:
+        # moto answers DENIED for any statement whose condition does not match, even a Deny;
+        # a statement whose condition does not match simply does not apply.
+        from moto.iam.access_control import IAMPolicyStatement, PermissionResult
+
+        if self.policy is None:
+            return PermissionResult.NEUTRAL
+        statements = json.loads(self.policy.decode()).get("Statement", [])
+        permitted = False
+        for raw in statements if isinstance(statements, list) else [statements]:
+            statement = IAMPolicyStatement(raw)
+            if not statement._check_conditions(SECURE_REQUEST):
+                continue
+            result = statement.is_action_permitted(action, resource, None, SECURE_REQUEST)
+            if result == PermissionResult.DENIED:
+                return result
+            permitted = permitted or result == PermissionResult.PERMITTED
+        return PermissionResult.PERMITTED if permitted else PermissionResult.NEUTRAL
+
+    FakeBucket.get_permission = get_permission  # type: ignore[method-assign]
+
+
+def _lambda_invoke_runs_locally(runtime: Runtime) -> None:
+    """Gap: without Docker moto cannot run function code. Invoke runs the deployed zip in the
+    local Lambda service (sync for RequestResponse, queued with retries for Event)."""
+    from moto.awslambda.models import LambdaFunction
+
+    def invoke(self: LambdaFunction, body: Any, request_headers: Any, response_headers: Any) -> bytes | str:
+        payload = body if isinstance(body, bytes) else (body or "{}").encode()
+        invocation_type = (request_headers or {}).get("x-amz-invocation-type", "RequestResponse")
+        if invocation_type == "DryRun":
+            return b""
+        if invocation_type == "Event":
+            runtime.invoke_async(self, payload)
+            return b""
+        result = runtime.invoke(self, payload)
+        if result.failed:
+            response_headers["x-amz-function-error"] = "Unhandled"
+        tail = runtime.log_tail(self.function_name)
+        response_headers["x-amz-log-result"] = base64.b64encode(tail.encode()).decode()
+        return result.payload
+
+    LambdaFunction.invoke = invoke  # type: ignore[method-assign]
+
+
+def _s3_notifications_are_asynchronous(runtime: Runtime) -> None:
+    """moto invokes the notified function synchronously inside PutObject and swallows errors;
+    S3 invokes asynchronously, with Lambda's async retries. Do the latter."""
+    from moto.awslambda.utils import get_backend
+    from moto.s3 import notifications
+
+    def _invoke_awslambda(account_id: str, event_body: Any, fn_arn: str, region_name: str) -> None:
+        try:
+            fn = get_backend(account_id, region_name).get_function(fn_arn)
+        except Exception:
+            log.warning("S3 notification for missing function %s dropped", fn_arn)
+            return
+        runtime.invoke_async(fn, json.dumps(event_body).encode())
+
+    notifications._invoke_awslambda = _invoke_awslambda
+
+
+def _sqs_lambda_triggers_are_polled(runtime: Runtime) -> None:
+    """moto delivers each SendMessage to mapped functions inline (no batching window, visibility
+    or partial failures). Disable that; the runtime's pollers implement the event source mapping."""
+    from moto.sqs.models import Queue
+
+    def _get(self: Queue) -> dict[str, Any]:
+        return {}
+
+    def _set(self: Queue, value: dict[str, Any]) -> None:
+        pass
+
+    Queue.lambda_event_source_mappings = property(_get, _set)  # type: ignore[assignment,method-assign]
+
+
+def _eventbridge_lambda_and_sfn_targets(runtime: Runtime) -> None:
+    """Gap: moto's rules deliver only to logs, SQS and event buses. Add Lambda and Step Functions
+    targets (with Input / InputPath / InputTransformer as moto applies them)."""
+    from moto.events.models import Rule
+    from moto.utilities.arns import parse_arn
+
+    original = Rule.send_to_targets
+
+    def send_to_targets(self: Rule, original_event: Any, transform_input: bool = True) -> None:
+        original(self, original_event, transform_input)
+        if not self.event_pattern.matches_event(original_event):
+            return
+        for target in self.targets:
+            service = parse_arn(target["Arn"]).service
+            if service in {"lambda", "states"}:
+                runtime.deliver_event(target, original_event)
+
+    Rule.send_to_targets = send_to_targets  # type: ignore[method-assign]

@@ -1,0 +1,297 @@
+"""Local Lambda service: runs deployed functions from their zips in warm worker processes.
+
+Each function version (name + CodeSha256) gets its code extracted once and a pool of worker
+processes (``worker.py``), each serving one invocation at a time, replaced when it crashes, times
+out or exceeds the function's memory. Invocations are logged Lambda-style (START/END/REPORT)
+to ``<state>/logs/<function>.log`` together with the function's own output.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+import os
+import queue
+import shutil
+import socket
+import struct
+import subprocess
+import sys
+import threading
+import time
+import uuid
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from localcloud.settings import LocalCloudSettings
+
+log = logging.getLogger("localcloud.lambda")
+WORKER = Path(__file__).resolve().parent / "worker.py"
+#: Workers per function at most, whatever the concurrency settings: the machine has 2 cores.
+MAX_WORKERS = int(os.environ.get("LOCAL_MAX_WORKERS_PER_FUNCTION", "2"))
+#: Lambda retries failed asynchronous invocations twice (after ~1 and ~2 minutes on AWS).
+ASYNC_RETRY_DELAYS = [float(x) for x in os.environ.get("LOCAL_ASYNC_RETRY_DELAYS", "1,2").split(",") if x]
+
+
+@dataclass(frozen=True)
+class FunctionConfig:
+    name: str
+    arn: str
+    handler: str
+    runtime: str
+    timeout: int
+    memory_mb: int
+    environment: dict[str, str]
+    code_sha: str
+    reserved_concurrency: int | None = None
+    dead_letter_arn: str | None = None
+
+
+@dataclass
+class InvokeResult:
+    payload: bytes
+    error: dict[str, Any] | None = None  # errorType/errorMessage/stackTrace
+    duration_ms: float = 0.0
+    max_rss_mb: int = 0
+    request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+
+    @property
+    def failed(self) -> bool:
+        return self.error is not None
+
+
+class WorkerDied(RuntimeError):
+    pass
+
+
+class Worker:
+    def __init__(self, config: FunctionConfig, code_dir: Path, settings: LocalCloudSettings, log_path: Path) -> None:
+        self.config = config
+        parent, child = socket.socketpair()
+        self.sock = parent
+        env = {
+            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+            "LANG": "C.UTF-8",
+            "TZ": "UTC",
+            "HOME": str(settings.state_dir),
+            **settings.client_env(),
+            **config.environment,
+            "AWS_LAMBDA_FUNCTION_NAME": config.name,
+            "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(config.memory_mb),
+            "AWS_LAMBDA_FUNCTION_TIMEOUT": str(config.timeout),
+            "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
+            "AWS_LAMBDA_LOG_GROUP_NAME": f"/aws/lambda/{config.name}",
+            "AWS_EXECUTION_ENV": f"AWS_Lambda_{config.runtime}",
+            "LAMBDA_TASK_ROOT": str(code_dir),
+            "_HANDLER": config.handler,
+            "LOCAL_FUNCTION_ARN": config.arn,
+            "TMPDIR": str(settings.state_dir / "tmp"),
+        }
+        (settings.state_dir / "tmp").mkdir(parents=True, exist_ok=True)
+        self.log_file = open(log_path, "ab", buffering=0)  # noqa: SIM115
+        self.process = subprocess.Popen(
+            [sys.executable, "-I", "-S", str(WORKER), str(child.fileno()), str(code_dir), config.handler],
+            pass_fds=[child.fileno()],
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=self.log_file,
+            stderr=subprocess.STDOUT,
+            cwd=str(code_dir),
+        )
+        child.close()
+
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
+    def invoke(self, payload: bytes, request_id: str) -> InvokeResult:
+        started = time.time()
+        deadline = started + self.config.timeout
+        request = json.dumps({"payload": payload.decode(), "request_id": request_id, "deadline": deadline}).encode()
+        self.sock.sendall(struct.pack(">I", len(request)) + request)
+        done = threading.Event()
+        box: dict[str, Any] = {}
+
+        def read() -> None:
+            try:
+                box["response"] = self._read()
+            except Exception as exc:
+                box["exc"] = exc
+            done.set()
+
+        threading.Thread(target=read, daemon=True).start()
+        peak = 0
+
+        def runtime_failure(error_type: str, message: str) -> InvokeResult:
+            self.kill()
+            error = {"errorType": error_type, "errorMessage": message, "stackTrace": []}
+            return InvokeResult(json.dumps(error).encode(), error, _ms(started), peak, request_id)
+
+        while not done.wait(0.05):
+            peak = max(peak, self._rss_mb())
+            if peak > self.config.memory_mb:
+                return runtime_failure("Runtime.OutOfMemory", f"memory {peak} MB exceeds {self.config.memory_mb} MB")
+            if time.time() > deadline:
+                return runtime_failure("Sandbox.Timedout", f"Task timed out after {self.config.timeout:.2f} seconds")
+        response = box.get("response")
+        if response is None:
+            return runtime_failure("Runtime.ExitError", f"Runtime exited with status {self.process.poll()}")
+        peak = max(peak, int(response.get("max_rss_mb", 0)))
+        error = response.get("error")
+        payload = json.dumps(error).encode() if error else response["payload"].encode()
+        return InvokeResult(payload, error, _ms(started), peak, request_id)
+
+    def _read(self) -> dict[str, Any] | None:
+        header = self.sock.recv(4, socket.MSG_WAITALL)
+        if len(header) < 4:
+            return None
+        (size,) = struct.unpack(">I", header)
+        data = bytearray()
+        while len(data) < size:
+            chunk = self.sock.recv(min(size - len(data), 1 << 20))
+            if not chunk:
+                return None
+            data += chunk
+        return json.loads(data)
+
+    def _rss_mb(self) -> int:
+        try:
+            with open(f"/proc/{self.process.pid}/status") as status:
+                for line in status:
+                    if line.startswith("VmRSS:"):
+                        return int(line.split()[1]) // 1024
+        except OSError:
+            pass
+        return 0
+
+    def kill(self) -> None:
+        if self.alive():
+            self.process.kill()
+            self.process.wait()
+        self.sock.close()
+        self.log_file.close()
+
+
+def _ms(started: float) -> float:
+    return (time.time() - started) * 1000
+
+
+class FunctionPool:
+    """Warm workers of one function version, at most ``limit`` busy at once."""
+
+    def __init__(self, config: FunctionConfig, code_dir: Path, settings: LocalCloudSettings) -> None:
+        self.config = config
+        self.code_dir = code_dir
+        self.settings = settings
+        self.limit = max(1, min(MAX_WORKERS, config.reserved_concurrency or MAX_WORKERS))
+        self.slots = threading.Semaphore(self.limit)
+        self.idle: list[Worker] = []
+        self.lock = threading.Lock()
+        self.log_path = settings.logs_dir / f"{config.name}.log"
+
+    def invoke(self, payload: bytes) -> InvokeResult:
+        request_id = str(uuid.uuid4())
+        with self.slots:
+            with self.lock:
+                worker = self.idle.pop() if self.idle else None
+            if worker is None or not worker.alive():
+                worker = Worker(self.config, self.code_dir, self.settings, self.log_path)
+            self._log(f"START RequestId: {request_id} Version: $LATEST")
+            result = worker.invoke(payload, request_id)
+            result.request_id = request_id
+            if result.failed:
+                self._log(f"ERROR RequestId: {request_id} {result.error['errorType']}: {result.error['errorMessage']}")  # type: ignore[index]
+            self._log(f"END RequestId: {request_id}")
+            self._log(
+                f"REPORT RequestId: {request_id}\tDuration: {result.duration_ms:.2f} ms\t"
+                f"Memory Size: {self.config.memory_mb} MB\tMax Memory Used: {result.max_rss_mb} MB"
+            )
+            if worker.alive():
+                with self.lock:
+                    self.idle.append(worker)
+        return result
+
+    def _log(self, line: str) -> None:
+        with open(self.log_path, "a") as out:
+            out.write(line + "\n")
+
+    def close(self) -> None:
+        with self.lock:
+            for worker in self.idle:
+                worker.kill()
+            self.idle.clear()
+
+
+class LambdaService:
+    """Synchronous and asynchronous invocation of deployed functions."""
+
+    def __init__(self, settings: LocalCloudSettings) -> None:
+        self.settings = settings
+        self.pools: dict[tuple[str, str], FunctionPool] = {}
+        self.lock = threading.Lock()
+        self.async_queue: queue.Queue[tuple[FunctionConfig, Callable[[], bytes], bytes, int] | None] = queue.Queue()
+        self._async_threads: list[threading.Thread] = []
+        settings.logs_dir.mkdir(parents=True, exist_ok=True)
+        settings.code_dir.mkdir(parents=True, exist_ok=True)
+
+    def start(self, async_workers: int = 4) -> None:
+        for _ in range(async_workers):
+            thread = threading.Thread(target=self._async_loop, daemon=True, name="lambda-async")
+            thread.start()
+            self._async_threads.append(thread)
+
+    def pool(self, config: FunctionConfig, code: Callable[[], bytes]) -> FunctionPool:
+        key = (config.name, config.code_sha)
+        with self.lock:
+            pool = self.pools.get(key)
+            if pool is not None and pool.config == config:
+                return pool
+            for old_key in [k for k in self.pools if k[0] == config.name]:
+                self.pools.pop(old_key).close()  # redeployed: retire the old version's workers
+            code_dir = self.settings.code_dir / config.name / config.code_sha.replace("/", "_").replace("+", "-")
+            if not (code_dir / ".extracted").exists():
+                shutil.rmtree(code_dir, ignore_errors=True)
+                code_dir.mkdir(parents=True)
+                zipfile.ZipFile(io.BytesIO(code())).extractall(code_dir)
+                (code_dir / ".extracted").touch()
+            pool = self.pools[key] = FunctionPool(config, code_dir, self.settings)
+            return pool
+
+    def invoke(self, config: FunctionConfig, code: Callable[[], bytes], payload: bytes) -> InvokeResult:
+        return self.pool(config, code).invoke(payload)
+
+    def invoke_async(self, config: FunctionConfig, code: Callable[[], bytes], payload: bytes) -> None:
+        self.async_queue.put((config, code, payload, 0))
+
+    def _async_loop(self) -> None:
+        while True:
+            item = self.async_queue.get()
+            if item is None:
+                return
+            config, code, payload, attempt = item
+            result = self.invoke(config, code, payload)
+            if not result.failed:
+                continue
+            if attempt < len(ASYNC_RETRY_DELAYS):
+                delay = ASYNC_RETRY_DELAYS[attempt]
+                log.warning("async invoke of %s failed (attempt %d), retrying in %ss", config.name, attempt + 1, delay)
+                timer = threading.Timer(delay, self.async_queue.put, args=((config, code, payload, attempt + 1),))
+                timer.daemon = True
+                timer.start()
+            else:
+                log.error("async invoke of %s failed after %d attempts: %s", config.name, attempt + 1, result.error)
+                self.on_async_failure(config, payload, result)
+
+    def on_async_failure(self, config: FunctionConfig, payload: bytes, result: InvokeResult) -> None:
+        """Replaced by the runtime to deliver to the function's dead-letter target."""
+
+    def close(self) -> None:
+        for _ in self._async_threads:
+            self.async_queue.put(None)
+        with self.lock:
+            for pool in self.pools.values():
+                pool.close()
+            self.pools.clear()

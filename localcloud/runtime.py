@@ -1,0 +1,289 @@
+"""The runtime that executes what Terraform declared in the emulator: Lambda invocations, SQS
+event source mappings, EventBridge schedules and targets. Runs inside the emulator process and
+reads the emulator's state directly (moto backends)."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import threading
+import time
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+import boto3
+
+from localcloud.lambda_runtime import FunctionConfig, InvokeResult, LambdaService
+from localcloud.settings import ACCOUNT_ID, LocalCloudSettings
+
+log = logging.getLogger("localcloud.runtime")
+#: Concurrent batches per event source mapping at most, whatever its ScalingConfig (2 cores).
+MAX_POLLERS_PER_MAPPING = 2
+LOG_TAIL_BYTES = 4096
+
+
+def _lambda_backend(region: str) -> Any:
+    from moto.awslambda.models import lambda_backends
+
+    return lambda_backends[ACCOUNT_ID][region]
+
+
+def _sqs_backend(region: str) -> Any:
+    from moto.sqs.models import sqs_backends
+
+    return sqs_backends[ACCOUNT_ID][region]
+
+
+class Runtime:
+    def __init__(self, settings: LocalCloudSettings) -> None:
+        self.settings = settings
+        self.lambdas = LambdaService(settings)
+        self.lambdas.on_async_failure = self._async_failure  # type: ignore[method-assign]
+        self.stopping = threading.Event()
+        self.pollers: dict[str, list[SqsPoller]] = {}
+        self.schedules: dict[str, float] = {}  # rule arn → next fire time
+
+    # ---- Lambda -------------------------------------------------------------------------
+
+    @staticmethod
+    def config_of(fn: Any) -> FunctionConfig:
+        dlq = (getattr(fn, "dead_letter_config", None) or {}).get("TargetArn")
+        reserved = fn.reserved_concurrency
+        return FunctionConfig(
+            name=fn.function_name,
+            arn=fn.function_arn,
+            handler=fn.handler,
+            runtime=fn.run_time,
+            timeout=int(fn.timeout),
+            memory_mb=int(fn.memory_size),
+            environment=dict(fn.environment_vars or {}),
+            code_sha=fn.code_sha_256,
+            reserved_concurrency=int(reserved) if reserved not in (None, "") else None,
+            dead_letter_arn=dlq,
+        )
+
+    def invoke(self, fn: Any, payload: bytes) -> InvokeResult:
+        return self.lambdas.invoke(self.config_of(fn), lambda: fn.code_bytes, payload)
+
+    def invoke_async(self, fn: Any, payload: bytes) -> None:
+        self.lambdas.invoke_async(self.config_of(fn), lambda: fn.code_bytes, payload)
+
+    def log_tail(self, function_name: str) -> str:
+        path = self.settings.logs_dir / f"{function_name}.log"
+        if not path.exists():
+            return ""
+        with open(path, "rb") as f:
+            f.seek(max(0, path.stat().st_size - LOG_TAIL_BYTES))
+            return f.read().decode(errors="replace")
+
+    def _async_failure(self, config: FunctionConfig, payload: bytes, result: InvokeResult) -> None:
+        if config.dead_letter_arn and ":sqs:" in config.dead_letter_arn:
+            queue_name = config.dead_letter_arn.rsplit(":", 1)[-1]
+            _sqs_backend(self.settings.region).send_message(queue_name, payload.decode())
+            log.warning("async event for %s sent to its dead-letter queue %s", config.name, queue_name)
+
+    # ---- EventBridge targets --------------------------------------------------------------
+
+    def deliver_event(self, target: dict[str, Any], event: dict[str, Any]) -> None:
+        payload = self._target_input(target, event)
+        arn = target["Arn"]
+        if ":lambda:" in arn:
+            self.invoke_async(_lambda_backend(self.settings.region).get_function(arn), payload.encode())
+        elif ":states:" in arn:
+            threading.Thread(target=self._start_execution, args=(arn, payload), daemon=True).start()
+
+    @staticmethod
+    def _target_input(target: dict[str, Any], event: dict[str, Any]) -> str:
+        if "Input" in target:
+            return str(target["Input"])
+        path = target.get("InputPath")
+        value: Any = event
+        if path and path != "$":
+            for part in path.removeprefix("$.").split("."):
+                value = value.get(part) if isinstance(value, dict) else None
+        return json.dumps(value)
+
+    def _start_execution(self, arn: str, payload: str) -> None:
+        client = boto3.client("stepfunctions", endpoint_url=self.settings.endpoint, region_name=self.settings.region,
+                              aws_access_key_id="test", aws_secret_access_key="test")  # fmt: skip
+        try:
+            client.start_execution(stateMachineArn=arn, input=payload)
+        except Exception:
+            log.exception("could not start %s for an EventBridge rule", arn)
+
+    def fire_rule(self, name: str) -> int:
+        """Deliver a scheduled event to every target of rule ``name`` now; returns the target count."""
+        from moto.events.models import events_backends
+
+        rule = events_backends[ACCOUNT_ID][self.settings.region].describe_rule(name, None)
+        event = {
+            "version": "0",
+            "id": str(uuid.uuid4()),
+            "detail-type": "Scheduled Event",
+            "source": "aws.events",
+            "account": ACCOUNT_ID,
+            "time": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "region": self.settings.region,
+            "resources": [rule.arn],
+            "detail": {},
+        }
+        for target in rule.targets:
+            self.deliver_event(target, event)
+        return len(rule.targets)
+
+    def _tick_schedules(self) -> None:
+        from moto.events.models import events_backends
+
+        now = time.time()
+        for bus in list(events_backends[ACCOUNT_ID][self.settings.region].event_buses.values()):
+            for rule in list(bus.rules.values()):
+                seconds = rate_seconds(rule.scheduled_expression or "")
+                if not seconds or rule.state != "ENABLED":
+                    self.schedules.pop(rule.arn, None)
+                    continue
+                due = self.schedules.setdefault(rule.arn, now + seconds)
+                if now >= due:
+                    self.schedules[rule.arn] = now + seconds
+                    self.fire_rule(rule.name)
+
+    # ---- SQS event source mappings ----------------------------------------------------------
+
+    def _sync_pollers(self) -> None:
+        backend = _lambda_backend(self.settings.region)
+        mappings = {u: m for u, m in backend._event_source_mappings.items() if ":sqs:" in (m.event_source_arn or "")}
+        for esm_id in list(self.pollers):
+            if esm_id not in mappings:
+                for poller in self.pollers.pop(esm_id):
+                    poller.stop.set()
+        for esm_id, esm in mappings.items():
+            if esm_id in self.pollers:
+                continue
+            scaling = (esm.scaling_config or {}).get("MaximumConcurrency") or MAX_POLLERS_PER_MAPPING
+            count = max(1, min(int(scaling), MAX_POLLERS_PER_MAPPING))
+            self.pollers[esm_id] = [SqsPoller(self, esm_id) for _ in range(count)]
+            for poller in self.pollers[esm_id]:
+                poller.start()
+
+    def _supervise(self) -> None:
+        while not self.stopping.wait(1.0):
+            try:
+                self._sync_pollers()
+                self._tick_schedules()
+            except Exception:
+                log.exception("runtime supervisor error")
+
+    def start(self) -> None:
+        self.lambdas.start()
+        threading.Thread(target=self._supervise, daemon=True, name="runtime-supervisor").start()
+
+    def stop(self) -> None:
+        self.stopping.set()
+        for pollers in self.pollers.values():
+            for poller in pollers:
+                poller.stop.set()
+        self.lambdas.close()
+
+
+_RATE = re.compile(r"^rate\((\d+)\s+(minute|minutes|hour|hours|day|days)\)$")
+
+
+def rate_seconds(expression: str) -> int | None:
+    """Seconds between firings of a ``rate(...)`` schedule; None for cron or no schedule
+    (cron schedules are fired on demand: ``make fire-schedule RULE=...``)."""
+    match = _RATE.match(expression.strip())
+    if not match:
+        return None
+    unit = match.group(2).rstrip("s")
+    return int(match.group(1)) * {"minute": 60, "hour": 3600, "day": 86400}[unit]
+
+
+class SqsPoller(threading.Thread):
+    """One concurrent poller of an SQS event source mapping, as Lambda's pollers behave:
+    batch up to BatchSize within MaximumBatchingWindowInSeconds, invoke synchronously, delete
+    what succeeded (all, or all but the reported batchItemFailures); failures stay in flight until
+    the visibility timeout, and the queue's redrive policy moves them to the DLQ."""
+
+    def __init__(self, runtime: Runtime, esm_id: str) -> None:
+        super().__init__(daemon=True, name=f"sqs-poller-{esm_id[:8]}")
+        self.runtime = runtime
+        self.esm_id = esm_id
+        self.stop = threading.Event()
+
+    def run(self) -> None:
+        while not self.stop.is_set() and not self.runtime.stopping.is_set():
+            try:
+                if not self._poll_once():
+                    time.sleep(0.2)
+            except Exception:
+                log.exception("poller %s failed; retrying", self.esm_id)
+                time.sleep(1.0)
+
+    def _poll_once(self) -> bool:
+        region = self.runtime.settings.region
+        esm = _lambda_backend(region)._event_source_mappings.get(self.esm_id)
+        if esm is None:
+            self.stop.set()
+            return False
+        if not esm.enabled:
+            return False
+        queue_name = esm.event_source_arn.rsplit(":", 1)[-1]
+        sqs = _sqs_backend(region)
+        queue = sqs.get_queue(queue_name)
+        batch_size = int(esm.batch_size or 10)
+        window = float(esm.max_batch_window or 0)
+        visibility = int(queue.visibility_timeout or 30)
+        messages = sqs.receive_message(queue_name, min(batch_size, 10), 1, visibility)
+        if not messages:
+            return False
+        deadline = time.time() + window
+        while len(messages) < batch_size and time.time() < deadline:
+            more = sqs.receive_message(queue_name, min(batch_size - len(messages), 10), 0, visibility)
+            if not more:
+                time.sleep(min(0.2, max(0.0, deadline - time.time())))
+            messages += more
+        fn = _lambda_backend(region).get_function(esm.function_arn)
+        event = {"Records": [self._record(m, esm.event_source_arn, region) for m in messages]}
+        result = self.runtime.invoke(fn, json.dumps(event).encode())
+        if result.failed:
+            log.warning(
+                "batch of %d from %s failed in %s: %s", len(messages), queue_name, fn.function_name, result.error
+            )
+            return True
+        failed = self._reported_failures(result, esm, {m.id for m in messages})
+        for message in messages:
+            if message.id not in failed:
+                sqs.delete_message(queue_name, message.receipt_handle)
+        return True
+
+    @staticmethod
+    def _reported_failures(result: InvokeResult, esm: Any, ids: set[str]) -> set[str]:
+        if "ReportBatchItemFailures" not in (esm.function_response_types or []):
+            return set()
+        try:
+            response = json.loads(result.payload or b"null")
+            items = (response or {}).get("batchItemFailures") or []
+            failed = {item["itemIdentifier"] for item in items}
+        except (ValueError, TypeError, KeyError, AttributeError):
+            return ids  # an unreadable response fails the whole batch, as Lambda does
+        return failed if failed <= ids else ids
+
+    @staticmethod
+    def _record(message: Any, source_arn: str, region: str) -> dict[str, Any]:
+        return {
+            "messageId": message.id,
+            "receiptHandle": message.receipt_handle,
+            "body": message.body,
+            "attributes": {
+                "ApproximateReceiveCount": str(message.approximate_receive_count),
+                "SentTimestamp": str(message.sent_timestamp),
+                "SenderId": message.sender_id,
+                "ApproximateFirstReceiveTimestamp": str(message.approximate_first_receive_timestamp),
+            },
+            "messageAttributes": {},
+            "md5OfBody": message.body_md5,
+            "eventSource": "aws:sqs",
+            "eventSourceARN": source_arn,
+            "awsRegion": region,
+        }
