@@ -1,0 +1,95 @@
+"""The local cloud, deployed by the real Terraform, for end-to-end tests.
+
+One session: start the emulator on a free port with a throwaway state dir, build the Lambda
+zips, `terraform apply` infra/terraform/envs/local against it, hand the outputs to the tests,
+and always stop the emulator (and its workers) at the end, even on failure.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+ENV_DIR = ROOT / "infra" / "terraform" / "envs" / "local"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _run(cmd: list[str], env: dict[str, str], cwd: Path = ROOT, timeout: int = 900) -> str:
+    out = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
+    if out.returncode != 0:
+        raise RuntimeError(f"{' '.join(cmd)} failed ({out.returncode}):\n{out.stdout[-4000:]}\n{out.stderr[-4000:]}")
+    return out.stdout
+
+
+@dataclass
+class LocalStack:
+    endpoint: str
+    outputs: dict[str, Any]
+    state_dir: Path
+
+    def client(self, service: str) -> Any:
+        return boto3.client(service, endpoint_url=self.endpoint, region_name="us-east-1",
+                            aws_access_key_id="test", aws_secret_access_key="test")  # fmt: skip
+
+    def wait_for(self, check: Callable[[], Any], timeout: float = 90, what: str = "condition") -> Any:
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            value = check()
+            if value:
+                return value
+            time.sleep(1)
+        logs = "\n".join(p.read_text()[-3000:] for p in (self.state_dir / "logs").glob("*.log"))
+        raise AssertionError(f"timed out after {timeout}s waiting for {what}\n--- function logs ---\n{logs}")
+
+
+@pytest.fixture(scope="session")
+def local_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
+    if shutil.which("terraform") is None:
+        pytest.skip("terraform is not on PATH: the e2e tier applies the real Terraform to the local cloud")
+    work = tmp_path_factory.mktemp("localcloud")
+    port = _free_port()
+    env = {
+        **os.environ,
+        "LOCAL_PORT": str(port),
+        "LOCAL_STATE_DIR": str(work / "state"),
+        "TF_DATA_DIR": str(work / "tfdata"),
+        "TF_IN_AUTOMATION": "1",
+        "AWS_ACCESS_KEY_ID": "test",
+        "AWS_SECRET_ACCESS_KEY": "test",
+        "AWS_DEFAULT_REGION": "us-east-1",
+    }
+    env.pop("AWS_ENDPOINT_URL", None)
+    _run([sys.executable, "scripts/build_lambdas.py"], env)
+    _run([sys.executable, "-m", "localcloud", "up"], env)
+    try:
+        init = ["terraform", f"-chdir={ENV_DIR}", "init", "-input=false", "-no-color"]
+        plugin_dir = os.environ.get("TF_PLUGIN_DIR") or ("/opt/tf-plugins" if Path("/opt/tf-plugins").is_dir() else "")
+        if plugin_dir:
+            init.append(f"-plugin-dir={plugin_dir}")
+        _run(init, env)
+        state = ["-state", str(work / "terraform.tfstate")]
+        endpoint = f"http://127.0.0.1:{port}"
+        _run(["terraform", f"-chdir={ENV_DIR}", "apply", "-auto-approve", "-input=false", "-no-color", *state,
+              f"-var=local_endpoint={endpoint}"], env)  # fmt: skip
+        raw = json.loads(_run(["terraform", f"-chdir={ENV_DIR}", "output", "-json", *state], env))
+        yield LocalStack(endpoint, {k: v["value"] for k, v in raw.items()}, work / "state")
+    finally:
+        subprocess.run([sys.executable, "-m", "localcloud", "down"], cwd=ROOT, env=env, capture_output=True, timeout=60)
