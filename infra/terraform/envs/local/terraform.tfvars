@@ -1,0 +1,46 @@
+# local: the same stack applied to the local cloud (`make up`). Sizes as in dev; state and data
+# are throwaway. Toggles differ from dev only where the emulator cannot serve a feature, each
+# with its reason (none at the moment).
+
+aws_region  = "us-east-1"
+environment = "local"
+project     = "elt"
+
+# Storage
+force_destroy                  = true
+bucket_versioning_enabled      = false
+bronze_transition_ia_days      = 30
+bronze_transition_archive_days = 0
+bronze_expiration_days         = 60
+idempotency_pitr_enabled       = true
+
+# Functions and queue
+log_retention_days          = 7
+log_level                   = "DEBUG"
+ingest_memory_mb            = 512
+ingest_timeout_seconds      = 300
+transform_memory_mb         = 1024
+transform_timeout_seconds   = 120
+esm_batch_size              = 10
+esm_batching_window_seconds = 5
+esm_maximum_concurrency     = 10
+queue_max_receive_count     = 5
+
+# Feature toggles (as in dev)
+# Workflows wait for their ASL definitions (workflows issue); the compaction and GE jobs wait for
+# glue/jobs/compaction.py and glue/jobs/ge_validation.py. Until then they stay off.
+ops_enabled                   = false
+ops_schedule_enabled          = false
+glue_enabled                  = true
+glue_job_enabled              = false
+ge_enabled                    = false
+ge_workflow_enabled           = false
+ge_eventbridge_enabled        = false
+ge_emit_events_from_transform = false
+ge_quarantine_enabled         = false
+observability_enabled         = true
+athena_enabled                = true
+
+# Alarms: nobody watches the local cloud's silence.
+alarm_oldest_message_age_seconds = 1800
+alarm_no_silver_writes_hours     = 0

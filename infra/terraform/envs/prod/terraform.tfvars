@@ -1,0 +1,44 @@
+# prod: durable data, bigger functions, longer retention, every alarm on.
+
+aws_region  = "us-east-1"
+environment = "prod"
+project     = "elt"
+
+# Storage
+force_destroy                   = false
+bucket_versioning_enabled       = true
+bronze_transition_ia_days       = 30
+bronze_transition_archive_days  = 90
+idempotency_pitr_enabled        = true
+idempotency_deletion_protection = true
+
+# Functions and queue
+log_retention_days          = 90
+log_level                   = "INFO"
+ingest_memory_mb            = 1024
+ingest_timeout_seconds      = 300
+transform_memory_mb         = 2048
+transform_timeout_seconds   = 300
+esm_batch_size              = 10
+esm_batching_window_seconds = 10
+esm_maximum_concurrency     = 50
+queue_max_receive_count     = 5
+
+# Feature toggles
+# Workflows wait for their ASL definitions (workflows issue); the compaction and GE jobs wait for
+# glue/jobs/compaction.py and glue/jobs/ge_validation.py. Until then they stay off.
+ops_enabled                   = false
+ops_schedule_enabled          = false
+glue_enabled                  = true
+glue_job_enabled              = false
+ge_enabled                    = false
+ge_workflow_enabled           = false
+ge_eventbridge_enabled        = false
+ge_emit_events_from_transform = false
+ge_quarantine_enabled         = false
+observability_enabled         = true
+athena_enabled                = true
+
+# Alarms (subscribe on-call addresses with alarm_email_addresses = ["..."])
+alarm_oldest_message_age_seconds = 900
+alarm_no_silver_writes_hours     = 24

@@ -1,0 +1,65 @@
+# A zip-packaged Lambda function with its own log group (created first, so retention applies from
+# the first invocation and destroy removes the logs with the function).
+
+resource "aws_cloudwatch_log_group" "this" {
+  #checkov:skip=CKV_AWS_158:Logs are encrypted by CloudWatch Logs by default; a customer managed key is optional (log_kms_key_arn) to keep cost down.
+  #checkov:skip=CKV_AWS_338:Retention is set per environment (days to months) to control cost; a year is not required for pipeline debug logs.
+  name              = "/aws/lambda/${var.function_name}"
+  retention_in_days = var.log_retention_days
+  kms_key_id        = var.log_kms_key_arn
+  tags              = var.tags
+}
+
+resource "aws_lambda_function" "this" {
+  #checkov:skip=CKV_AWS_117:The functions only call regional AWS APIs (S3, SQS, DynamoDB, EventBridge); a VPC would add NAT/endpoint cost and cold-start latency without isolating anything.
+  #checkov:skip=CKV_AWS_272:Code signing is optional; artifacts are built reproducibly by the repository's build and deployed by the same pipeline.
+  #checkov:skip=CKV_AWS_173:Environment variables hold only resource names and settings, no secrets; they are encrypted at rest with the Lambda service key.
+  #checkov:skip=CKV_AWS_115:Concurrency is bounded by the SQS event source mapping (maximum_concurrency); reserved concurrency is optional (reserved_concurrent_executions) because it consumes the account pool.
+  #checkov:skip=CKV_AWS_116:A dead-letter target is set for asynchronously invoked functions (dead_letter_target_arn); SQS-triggered functions rely on the source queue's redrive to its DLQ instead.
+  #checkov:skip=CKV_AWS_50:X-Ray tracing is optional (tracing_mode); structured logs and EMF metrics are the primary telemetry.
+  function_name                  = var.function_name
+  description                    = var.description
+  role                           = var.role_arn
+  filename                       = var.filename
+  source_code_hash               = filebase64sha256(var.filename)
+  handler                        = var.handler
+  runtime                        = var.runtime
+  architectures                  = [var.architecture]
+  memory_size                    = var.memory_size
+  timeout                        = var.timeout
+  layers                         = var.layers
+  reserved_concurrent_executions = coalesce(var.reserved_concurrent_executions, -1)
+  tags                           = var.tags
+
+  dynamic "environment" {
+    for_each = length(var.environment_variables) == 0 ? [] : [var.environment_variables]
+    content {
+      variables = environment.value
+    }
+  }
+
+  dynamic "dead_letter_config" {
+    for_each = var.dead_letter_target_arn == null ? [] : [var.dead_letter_target_arn]
+    content {
+      target_arn = dead_letter_config.value
+    }
+  }
+
+  dynamic "tracing_config" {
+    for_each = var.tracing_mode == null ? [] : [var.tracing_mode]
+    content {
+      mode = tracing_config.value
+    }
+  }
+
+  # The log group must exist before the first invocation creates it without retention.
+  depends_on = [aws_cloudwatch_log_group.this]
+}
+
+resource "aws_lambda_function_event_invoke_config" "this" {
+  count = var.async_invoke_config == null ? 0 : 1
+
+  function_name                = aws_lambda_function.this.function_name
+  maximum_retry_attempts       = var.async_invoke_config.maximum_retry_attempts
+  maximum_event_age_in_seconds = var.async_invoke_config.maximum_event_age_in_seconds
+}

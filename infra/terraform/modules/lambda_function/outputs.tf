@@ -1,0 +1,19 @@
+output "function_name" {
+  description = "Function name."
+  value       = aws_lambda_function.this.function_name
+}
+
+output "arn" {
+  description = "Function ARN."
+  value       = aws_lambda_function.this.arn
+}
+
+output "invoke_arn" {
+  description = "ARN for API Gateway / Step Functions integrations."
+  value       = aws_lambda_function.this.invoke_arn
+}
+
+output "log_group_name" {
+  description = "Name of the function's log group."
+  value       = aws_cloudwatch_log_group.this.name
+}

@@ -1,0 +1,345 @@
+# Offline plan/apply tests of the pipeline composition with a mocked AWS provider
+# (terraform test, Terraform >= 1.7). Run through tests/infra, which provides the artifacts:
+#   terraform test -var artifacts_dir=... -var runtime_config_path=... -var glue_scripts_dir=...
+#     -var ops_definition_template_path=... -var ge_definition_template_path=...
+# The mocks give each resource a well-formed ARN (the provider validates ARN arguments); the
+# overrides give the data-plane resources distinct ones so that IAM wiring can be asserted.
+
+mock_provider "aws" {
+  mock_data "aws_caller_identity" {
+    defaults = { account_id = "123456789012" }
+  }
+  mock_data "aws_region" {
+    defaults = { name = "us-east-1" }
+  }
+  mock_data "aws_partition" {
+    defaults = { partition = "aws" }
+  }
+  mock_data "aws_iam_policy_document" {
+    defaults = { json = "{\"Version\":\"2012-10-17\",\"Statement\":[]}" }
+  }
+
+  mock_resource "aws_iam_role" {
+    defaults = { arn = "arn:aws:iam::123456789012:role/mock" }
+  }
+  mock_resource "aws_s3_bucket" {
+    defaults = { arn = "arn:aws:s3:::mock" }
+  }
+  mock_resource "aws_sqs_queue" {
+    defaults = { arn = "arn:aws:sqs:us-east-1:123456789012:mock" }
+  }
+  mock_resource "aws_dynamodb_table" {
+    defaults = { arn = "arn:aws:dynamodb:us-east-1:123456789012:table/mock" }
+  }
+  mock_resource "aws_lambda_function" {
+    defaults = {
+      arn           = "arn:aws:lambda:us-east-1:123456789012:function:mock"
+      qualified_arn = "arn:aws:lambda:us-east-1:123456789012:function:mock:1"
+      invoke_arn    = "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:123456789012:function:mock/invocations"
+    }
+  }
+  mock_resource "aws_cloudwatch_log_group" {
+    defaults = { arn = "arn:aws:logs:us-east-1:123456789012:log-group:mock" }
+  }
+  mock_resource "aws_sns_topic" {
+    defaults = { arn = "arn:aws:sns:us-east-1:123456789012:mock" }
+  }
+  mock_resource "aws_sfn_state_machine" {
+    defaults = { arn = "arn:aws:states:us-east-1:123456789012:stateMachine:mock" }
+  }
+  mock_resource "aws_glue_job" {
+    defaults = { arn = "arn:aws:glue:us-east-1:123456789012:job/mock" }
+  }
+  mock_resource "aws_glue_catalog_database" {
+    defaults = { arn = "arn:aws:glue:us-east-1:123456789012:database/mock" }
+  }
+  mock_resource "aws_glue_crawler" {
+    defaults = { arn = "arn:aws:glue:us-east-1:123456789012:crawler/mock" }
+  }
+  mock_resource "aws_cloudwatch_event_rule" {
+    defaults = { arn = "arn:aws:events:us-east-1:123456789012:rule/mock" }
+  }
+}
+
+override_resource {
+  target = module.bronze_bucket.aws_s3_bucket.this
+  values = { id = "elt-test-bronze", arn = "arn:aws:s3:::elt-test-bronze" }
+}
+
+override_resource {
+  target = module.silver_bucket.aws_s3_bucket.this
+  values = { id = "elt-test-silver", arn = "arn:aws:s3:::elt-test-silver" }
+}
+
+override_resource {
+  target = module.idempotency_table.aws_dynamodb_table.this
+  values = { arn = "arn:aws:dynamodb:us-east-1:123456789012:table/elt-test-idempotency" }
+}
+
+override_resource {
+  target = module.events_queue[0].aws_sqs_queue.this
+  values = {
+    id  = "https://sqs.us-east-1.amazonaws.com/123456789012/elt-test-events"
+    arn = "arn:aws:sqs:us-east-1:123456789012:elt-test-events"
+  }
+}
+
+override_resource {
+  target = module.events_queue[0].aws_sqs_queue.dlq[0]
+  values = {
+    id  = "https://sqs.us-east-1.amazonaws.com/123456789012/elt-test-events-dlq"
+    arn = "arn:aws:sqs:us-east-1:123456789012:elt-test-events-dlq"
+  }
+}
+
+override_resource {
+  target = module.ingest_dlq.aws_sqs_queue.this
+  values = { arn = "arn:aws:sqs:us-east-1:123456789012:elt-test-ingest-dlq" }
+}
+
+override_resource {
+  target = module.ingest.aws_lambda_function.this
+  values = { arn = "arn:aws:lambda:us-east-1:123456789012:function:elt-test-ingest" }
+}
+
+override_resource {
+  target = module.transform.aws_lambda_function.this
+  values = { arn = "arn:aws:lambda:us-east-1:123456789012:function:elt-test-transform" }
+}
+
+variables {
+  environment = "test"
+}
+
+run "features_off" {
+  command = apply
+
+  variables {
+    ops_enabled                   = false
+    ops_schedule_enabled          = false
+    glue_enabled                  = false
+    glue_job_enabled              = false
+    ge_enabled                    = false
+    ge_workflow_enabled           = false
+    ge_eventbridge_enabled        = false
+    ge_emit_events_from_transform = false
+    ge_quarantine_enabled         = false
+    observability_enabled         = false
+    athena_enabled                = false
+  }
+
+  assert {
+    condition = alltrue([
+      length(module.ops) == 0,
+      length(module.glue_catalog) == 0,
+      length(module.compaction_job) == 0,
+      length(module.ge_validation) == 0,
+      length(module.ge_gate) == 0,
+      length(module.observability) == 0,
+      length(module.athena) == 0,
+      length(aws_glue_security_configuration.this) == 0,
+    ])
+    error_message = "A feature that is toggled off still has resources."
+  }
+
+  assert {
+    condition = alltrue([for o in [
+      output.ops_state_machine_arn, output.ge_state_machine_arn, output.glue_crawler_name,
+      output.glue_database_name, output.glue_job_name, output.ge_job_name, output.dashboard_name,
+      output.athena_workgroup,
+    ] : o == null])
+    error_message = "Outputs of features toggled off must be null."
+  }
+
+  # Core wiring: bronze/ notifications -> ingest.
+  assert {
+    condition = alltrue([
+      aws_s3_bucket_notification.bronze.bucket == "elt-test-bronze",
+      aws_s3_bucket_notification.bronze.lambda_function[0].filter_prefix == "bronze/",
+      contains(aws_s3_bucket_notification.bronze.lambda_function[0].events, "s3:ObjectCreated:*"),
+      aws_s3_bucket_notification.bronze.lambda_function[0].lambda_function_arn == output.ingest_lambda_arn,
+      aws_lambda_permission.bronze_invokes_ingest.source_arn == "arn:aws:s3:::elt-test-bronze",
+    ])
+    error_message = "Bronze notifications must invoke ingest for s3:ObjectCreated:* under bronze/."
+  }
+
+  assert {
+    condition     = output.queue_url == "https://sqs.us-east-1.amazonaws.com/123456789012/elt-test-events" && output.dlq_url == "https://sqs.us-east-1.amazonaws.com/123456789012/elt-test-events-dlq"
+    error_message = "Queue outputs are not wired to the events queue and its DLQ."
+  }
+
+  assert {
+    condition     = keys(output.iam_policies) == ["ingest", "transform"]
+    error_message = "Only the two functions have roles when every feature is off."
+  }
+
+  # Without partition events the transform may not call EventBridge.
+  assert {
+    condition     = !strcontains(module.transform_role.policy_json, "events:PutEvents")
+    error_message = "events:PutEvents granted although ge_emit_events_from_transform is off."
+  }
+
+  # IAM: every resource of the function roles is one of this stack's ARNs.
+  assert {
+    condition = alltrue(flatten([
+      for s in jsondecode(module.ingest_role.policy_json).Statement : [
+        for r in s.Resource : contains([
+          "arn:aws:s3:::elt-test-bronze",
+          "arn:aws:s3:::elt-test-bronze/bronze/*",
+          "arn:aws:dynamodb:us-east-1:123456789012:table/elt-test-idempotency",
+          "arn:aws:sqs:us-east-1:123456789012:elt-test-events",
+          "arn:aws:sqs:us-east-1:123456789012:elt-test-ingest-dlq",
+          "arn:aws:logs:us-east-1:123456789012:log-group:/aws/lambda/elt-test-ingest:*",
+        ], r)
+      ]
+    ]))
+    error_message = "The ingest role references resources outside this stack."
+  }
+
+  assert {
+    condition = alltrue(flatten([
+      for s in jsondecode(module.transform_role.policy_json).Statement : [
+        for r in s.Resource : contains([
+          "arn:aws:s3:::elt-test-bronze",
+          "arn:aws:s3:::elt-test-bronze/bronze/*",
+          "arn:aws:s3:::elt-test-silver/silver/*",
+          "arn:aws:s3:::elt-test-silver/quarantine/*",
+          "arn:aws:sqs:us-east-1:123456789012:elt-test-events",
+          "arn:aws:logs:us-east-1:123456789012:log-group:/aws/lambda/elt-test-transform:*",
+        ], r)
+      ]
+    ]))
+    error_message = "The transform role references resources outside this stack."
+  }
+}
+
+run "features_on" {
+  command = apply
+
+  variables {
+    ops_enabled                   = true
+    ops_schedule_enabled          = true
+    glue_enabled                  = true
+    glue_job_enabled              = true
+    ge_enabled                    = true
+    ge_workflow_enabled           = true
+    ge_eventbridge_enabled        = true
+    ge_emit_events_from_transform = true
+    ge_quarantine_enabled         = true
+    observability_enabled         = true
+    athena_enabled                = true
+  }
+
+  assert {
+    condition = alltrue([
+      length(module.ops) == 1,
+      length(module.glue_catalog) == 1,
+      length(module.compaction_job) == 1,
+      length(module.ge_validation) == 1,
+      length(module.ge_gate) == 1,
+      length(module.observability) == 1,
+      length(module.athena) == 1,
+      length(aws_glue_security_configuration.this) == 1,
+    ])
+    error_message = "A feature that is toggled on has no resources."
+  }
+
+  assert {
+    condition = alltrue([for o in [
+      output.ops_state_machine_arn, output.ge_state_machine_arn, output.glue_crawler_name,
+      output.glue_database_name, output.glue_job_name, output.ge_job_name, output.dashboard_name,
+      output.athena_workgroup,
+    ] : o != null])
+    error_message = "Outputs of features toggled on must be set."
+  }
+
+  assert {
+    condition     = module.ops[0].schedule_rule_name != null && module.ge_gate[0].event_rule_name != null
+    error_message = "ops_schedule_enabled / ge_eventbridge_enabled must create their rules."
+  }
+
+  assert {
+    condition     = strcontains(module.transform_role.policy_json, "events:PutEvents")
+    error_message = "ge_emit_events_from_transform must allow events:PutEvents."
+  }
+
+  assert {
+    condition     = output.glue_database_name == "elt_test_silver" && output.glue_crawler_name == "elt-test-silver"
+    error_message = "Unexpected Glue names."
+  }
+
+  assert {
+    condition     = length(output.iam_policies) == 11
+    error_message = "Expected one policy per role: ingest, transform, crawler, compaction, ge-validation, ops (replay, quality, sfn, schedule), ge-gate (sfn, trigger)."
+  }
+
+  # No wildcard actions, anywhere.
+  assert {
+    condition = alltrue(flatten([
+      for role, policy in output.iam_policies : [
+        for s in jsondecode(policy).Statement : [for a in s.Action : !strcontains(a, "*")]
+      ]
+    ]))
+    error_message = "An IAM policy grants a wildcard action."
+  }
+
+  # Resources are this stack's: its buckets (a whole bucket or a named prefix) or ARNs in its
+  # account and region with a specific name before any trailing wildcard. "*" only for APIs
+  # without resource-level permissions (log delivery, PutMetricData with a namespace condition).
+  assert {
+    condition = alltrue(flatten([
+      for role, policy in output.iam_policies : [
+        for s in jsondecode(policy).Statement : [
+          for r in s.Resource : (
+            r == "*"
+            ? alltrue([for a in s.Action : contains([
+              "logs:CreateLogDelivery", "logs:GetLogDelivery", "logs:UpdateLogDelivery",
+              "logs:DeleteLogDelivery", "logs:ListLogDeliveries", "logs:PutResourcePolicy",
+              "logs:DescribeResourcePolicies", "logs:DescribeLogGroups", "cloudwatch:PutMetricData",
+            ], a)])
+            : (
+              can(regex("^arn:aws:s3:::elt-test-(bronze|silver)(/[a-z0-9._-]+/[^*]*\\*?)?$", r))
+              || can(regex("^arn:aws:[a-z0-9-]+:us-east-1:123456789012:[^*]+\\*?(:\\*)?$", r))
+            )
+          )
+        ]
+      ]
+    ]))
+    error_message = "An IAM policy references a resource outside this stack, or a wildcard without a specific prefix."
+  }
+
+  assert {
+    condition     = strcontains(output.iam_policies["ge-gate-sfn"], "arn:aws:s3:::elt-test-silver/quarantine/_ge_gate/*")
+    error_message = "ge_quarantine_enabled must allow the gate to write quarantine markers."
+  }
+}
+
+run "existing_queue" {
+  command = apply
+
+  variables {
+    existing_queue_url            = "https://sqs.us-east-1.amazonaws.com/123456789012/shared-events"
+    existing_queue_arn            = "arn:aws:sqs:us-east-1:123456789012:shared-events"
+    ops_enabled                   = false
+    ops_schedule_enabled          = false
+    glue_enabled                  = false
+    glue_job_enabled              = false
+    ge_enabled                    = false
+    ge_workflow_enabled           = false
+    ge_eventbridge_enabled        = false
+    ge_emit_events_from_transform = false
+    ge_quarantine_enabled         = false
+    observability_enabled         = true
+    athena_enabled                = false
+  }
+
+  assert {
+    condition     = length(module.events_queue) == 0 && output.queue_url == var.existing_queue_url && output.dlq_url == null
+    error_message = "An external queue must replace the stack's queue."
+  }
+
+  assert {
+    condition     = strcontains(module.ingest_role.policy_json, var.existing_queue_arn) && strcontains(module.transform_role.policy_json, var.existing_queue_arn)
+    error_message = "The functions must be granted the external queue."
+  }
+}

@@ -1,0 +1,494 @@
+# ---------------------------------------------------------------------------------------------
+# Identity and naming
+# ---------------------------------------------------------------------------------------------
+
+variable "project" {
+  description = "Short project name, first part of every resource name."
+  type        = string
+  nullable    = false
+  default     = "elt"
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9-]{1,15}$", var.project))
+    error_message = "project must be 2-16 lowercase letters, digits or hyphens, starting with a letter."
+  }
+}
+
+variable "environment" {
+  description = "Environment name (local, dev, prod), second part of every resource name."
+  type        = string
+  nullable    = false
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9]{1,9}$", var.environment))
+    error_message = "environment must be 2-10 lowercase letters or digits."
+  }
+}
+
+variable "name_suffix" {
+  description = "Optional suffix that makes names unique when several stacks of one environment share an account (e.g. a developer's initials). Bucket names always end in <account>-<region>."
+  type        = string
+  nullable    = false
+  default     = ""
+
+  validation {
+    condition     = can(regex("^[a-z0-9]{0,8}$", var.name_suffix))
+    error_message = "name_suffix must be at most 8 lowercase letters or digits."
+  }
+}
+
+variable "tags" {
+  description = "Extra tags on every resource (the envs set Project/Environment through provider default_tags)."
+  type        = map(string)
+  nullable    = false
+  default     = {}
+}
+
+# ---------------------------------------------------------------------------------------------
+# Repository inputs
+# ---------------------------------------------------------------------------------------------
+
+variable "artifacts_dir" {
+  description = "Directory holding the Lambda zips built by `make build` (ingest.zip, transform.zip, workflows_*.zip). null = <repo>/build."
+  type        = string
+  default     = null
+}
+
+variable "runtime_config_path" {
+  description = "JSON file with the Lambda runtime and architecture shared with the build ({\"runtime\": ..., \"architecture\": ...}). null = <repo>/lambdas/runtime.json."
+  type        = string
+  default     = null
+}
+
+variable "glue_scripts_dir" {
+  description = "Directory of the Glue job entry points (compaction.py, ge_validation.py). null = <repo>/glue/jobs."
+  type        = string
+  default     = null
+}
+
+variable "glue_extra_py_files" {
+  description = "Local paths of importable job logic (zip or .py) shipped to every Glue job as --extra-py-files."
+  type        = list(string)
+  nullable    = false
+  default     = []
+}
+
+variable "ops_definition_template_path" {
+  description = "ASL template of the ops workflow. null = the workflow_ops module's definition.asl.json.tftpl."
+  type        = string
+  default     = null
+}
+
+variable "ge_definition_template_path" {
+  description = "ASL template of the GE gate. null = the workflow_ge_gate module's definition.asl.json.tftpl."
+  type        = string
+  default     = null
+}
+
+# ---------------------------------------------------------------------------------------------
+# Security
+# ---------------------------------------------------------------------------------------------
+
+variable "iam_name_prefix" {
+  description = "Prefix of every IAM role name, for accounts that only allow roles with a given prefix."
+  type        = string
+  nullable    = false
+  default     = ""
+}
+
+variable "iam_permissions_boundary_arn" {
+  description = "Permissions boundary attached to every role, for accounts that require one."
+  type        = string
+  default     = null
+}
+
+variable "kms_key_arn" {
+  description = "Customer managed KMS key for buckets, queues, table, logs and topics. null = AWS managed encryption everywhere."
+  type        = string
+  default     = null
+}
+
+# ---------------------------------------------------------------------------------------------
+# Storage
+# ---------------------------------------------------------------------------------------------
+
+variable "force_destroy" {
+  description = "Let terraform destroy delete non-empty buckets and workgroups (disposable environments only)."
+  type        = bool
+  nullable    = false
+  default     = false
+}
+
+variable "bucket_versioning_enabled" {
+  description = "Keep object versions in the bronze and silver buckets."
+  type        = bool
+  nullable    = false
+  default     = true
+}
+
+variable "bronze_transition_ia_days" {
+  description = "Days after which bronze objects move to STANDARD_IA (0 = never)."
+  type        = number
+  nullable    = false
+  default     = 30
+}
+
+variable "bronze_transition_archive_days" {
+  description = "Days after which bronze objects move to GLACIER_IR, which still allows an immediate replay (0 = never)."
+  type        = number
+  nullable    = false
+  default     = 90
+}
+
+variable "bronze_expiration_days" {
+  description = "Days after which bronze objects are deleted (null = keep forever)."
+  type        = number
+  default     = null
+}
+
+variable "quarantine_expiration_days" {
+  description = "Days after which quarantined records are deleted (null = keep)."
+  type        = number
+  default     = null
+}
+
+variable "athena_results_expiration_days" {
+  description = "Days after which Athena query results are deleted."
+  type        = number
+  nullable    = false
+  default     = 30
+}
+
+variable "bronze_eventbridge_enabled" {
+  description = "Also send bronze bucket events to EventBridge (for consumers outside this stack)."
+  type        = bool
+  nullable    = false
+  default     = false
+}
+
+variable "idempotency_pitr_enabled" {
+  description = "Point-in-time recovery of the idempotency table."
+  type        = bool
+  nullable    = false
+  default     = true
+}
+
+variable "idempotency_deletion_protection" {
+  description = "Deletion protection of the idempotency table."
+  type        = bool
+  nullable    = false
+  default     = false
+}
+
+# ---------------------------------------------------------------------------------------------
+# Functions and queue
+# ---------------------------------------------------------------------------------------------
+
+variable "log_retention_days" {
+  description = "Retention of every log group of the stack."
+  type        = number
+  nullable    = false
+  default     = 14
+}
+
+variable "log_level" {
+  description = "LOG_LEVEL of the functions."
+  type        = string
+  nullable    = false
+  default     = "INFO"
+
+  validation {
+    condition     = contains(["DEBUG", "INFO", "WARNING", "ERROR"], var.log_level)
+    error_message = "log_level must be DEBUG, INFO, WARNING or ERROR."
+  }
+}
+
+variable "ingest_memory_mb" {
+  description = "Memory of the ingest function."
+  type        = number
+  nullable    = false
+  default     = 512
+}
+
+variable "ingest_timeout_seconds" {
+  description = "Timeout of the ingest function."
+  type        = number
+  nullable    = false
+  default     = 300
+}
+
+variable "ingest_reserved_concurrency" {
+  description = "Reserved concurrency of ingest (null = unreserved)."
+  type        = number
+  default     = null
+}
+
+variable "idempotency_ttl_seconds" {
+  description = "How long idempotency records are kept (IDEMPOTENCY_TTL_SECONDS)."
+  type        = number
+  nullable    = false
+  default     = 2592000
+}
+
+variable "work_unit_bytes" {
+  description = "Target size of the byte ranges ingest plans per message (WORK_UNIT_BYTES); must fit the transform's memory and timeout."
+  type        = number
+  nullable    = false
+  default     = 67108864
+}
+
+variable "transform_memory_mb" {
+  description = "Memory of the transform function."
+  type        = number
+  nullable    = false
+  default     = 1024
+}
+
+variable "transform_timeout_seconds" {
+  description = "Timeout of the transform function; the queue's visibility timeout is 6x this plus the batching window."
+  type        = number
+  nullable    = false
+  default     = 120
+
+  validation {
+    condition     = var.transform_timeout_seconds <= 900
+    error_message = "Lambda timeouts are at most 900 seconds."
+  }
+}
+
+variable "transform_reserved_concurrency" {
+  description = "Reserved concurrency of transform (null = unreserved; the mapping's maximum concurrency bounds it)."
+  type        = number
+  default     = null
+}
+
+variable "transform_layers" {
+  description = "Layer ARNs of the transform (e.g. a pyarrow layer instead of bundling it)."
+  type        = list(string)
+  nullable    = false
+  default     = []
+}
+
+variable "esm_batch_size" {
+  description = "Messages per transform invocation."
+  type        = number
+  nullable    = false
+  default     = 10
+}
+
+variable "esm_batching_window_seconds" {
+  description = "Seconds the event source mapping gathers messages before invoking."
+  type        = number
+  nullable    = false
+  default     = 5
+}
+
+variable "esm_maximum_concurrency" {
+  description = "Maximum concurrent transform invocations driven by the queue."
+  type        = number
+  nullable    = false
+  default     = 10
+}
+
+variable "queue_max_receive_count" {
+  description = "Receives before an events message goes to the DLQ."
+  type        = number
+  nullable    = false
+  default     = 5
+}
+
+variable "dlq_retention_days" {
+  description = "Retention of the dead-letter queues (max 14)."
+  type        = number
+  nullable    = false
+  default     = 14
+
+  validation {
+    condition     = var.dlq_retention_days >= 1 && var.dlq_retention_days <= 14
+    error_message = "dlq_retention_days must be between 1 and 14."
+  }
+}
+
+variable "existing_queue_url" {
+  description = "URL of an externally created events queue to use instead of creating one (with existing_queue_arn). Its visibility timeout and redrive are then the owner's responsibility."
+  type        = string
+  default     = null
+}
+
+variable "existing_queue_arn" {
+  description = "ARN of the externally created events queue (with existing_queue_url)."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = (var.existing_queue_arn == null) == (var.existing_queue_url == null)
+    error_message = "Set both existing_queue_url and existing_queue_arn, or neither."
+  }
+}
+
+variable "event_bus_name" {
+  description = "Event bus of the \"silver partition ready\" events (EVENT_BUS_NAME)."
+  type        = string
+  nullable    = false
+  default     = "default"
+}
+
+# ---------------------------------------------------------------------------------------------
+# Feature toggles
+# ---------------------------------------------------------------------------------------------
+
+variable "ops_enabled" {
+  description = "Ops workflow (replay/backfill -> poll silver -> report) and its task functions."
+  type        = bool
+  nullable    = false
+  default     = false
+}
+
+variable "ops_schedule_enabled" {
+  description = "Start the ops workflow on ops_schedule_expression."
+  type        = bool
+  nullable    = false
+  default     = false
+
+  validation {
+    condition     = !var.ops_schedule_enabled || var.ops_enabled
+    error_message = "ops_schedule_enabled requires ops_enabled."
+  }
+}
+
+variable "ops_schedule_expression" {
+  description = "Schedule of the ops workflow."
+  type        = string
+  nullable    = false
+  default     = "rate(1 day)"
+}
+
+variable "glue_enabled" {
+  description = "Glue Data Catalog database and the crawler over silver."
+  type        = bool
+  nullable    = false
+  default     = true
+}
+
+variable "glue_crawler_schedule" {
+  description = "Cron schedule of the crawler (null = on demand, e.g. make glue-crawler-start)."
+  type        = string
+  default     = null
+}
+
+variable "glue_table_prefix" {
+  description = "Prefix of the table names the crawler creates."
+  type        = string
+  nullable    = false
+  default     = ""
+}
+
+variable "glue_job_enabled" {
+  description = "Compaction Glue job (glue/jobs/compaction.py)."
+  type        = bool
+  nullable    = false
+  default     = false
+}
+
+variable "glue_job_workers" {
+  description = "G.1X workers of the compaction job."
+  type        = number
+  nullable    = false
+  default     = 2
+}
+
+variable "ge_enabled" {
+  description = "Great Expectations validation Glue job (glue/jobs/ge_validation.py)."
+  type        = bool
+  nullable    = false
+  default     = false
+}
+
+variable "ge_workflow_enabled" {
+  description = "GE gate state machine around the validation job."
+  type        = bool
+  nullable    = false
+  default     = false
+
+  validation {
+    condition     = !var.ge_workflow_enabled || var.ge_enabled
+    error_message = "ge_workflow_enabled requires ge_enabled (the gate runs the validation job)."
+  }
+}
+
+variable "ge_eventbridge_enabled" {
+  description = "Start the GE gate on every \"silver partition ready\" event."
+  type        = bool
+  nullable    = false
+  default     = false
+
+  validation {
+    condition     = !var.ge_eventbridge_enabled || var.ge_workflow_enabled
+    error_message = "ge_eventbridge_enabled requires ge_workflow_enabled."
+  }
+}
+
+variable "ge_emit_events_from_transform" {
+  description = "The transform emits a \"silver partition ready\" event per partition written (EMIT_PARTITION_EVENTS) and may call events:PutEvents."
+  type        = bool
+  nullable    = false
+  default     = false
+}
+
+variable "ge_quarantine_enabled" {
+  description = "The GE gate writes a quarantine marker for partitions that fail validation."
+  type        = bool
+  nullable    = false
+  default     = false
+
+  validation {
+    condition     = !var.ge_quarantine_enabled || var.ge_workflow_enabled
+    error_message = "ge_quarantine_enabled requires ge_workflow_enabled."
+  }
+}
+
+variable "ge_notification_email_addresses" {
+  description = "Emails notified of failed validations."
+  type        = list(string)
+  nullable    = false
+  default     = []
+}
+
+variable "observability_enabled" {
+  description = "CloudWatch dashboard, alarms and the alarm topic."
+  type        = bool
+  nullable    = false
+  default     = true
+}
+
+variable "athena_enabled" {
+  description = "Athena workgroup and the saved queries."
+  type        = bool
+  nullable    = false
+  default     = true
+}
+
+# ---------------------------------------------------------------------------------------------
+# Alarms
+# ---------------------------------------------------------------------------------------------
+
+variable "alarm_email_addresses" {
+  description = "Emails subscribed to the alarm topic."
+  type        = list(string)
+  nullable    = false
+  default     = []
+}
+
+variable "alarm_oldest_message_age_seconds" {
+  description = "Alarm when the oldest events message is older than this."
+  type        = number
+  nullable    = false
+  default     = 900
+}
+
+variable "alarm_no_silver_writes_hours" {
+  description = "Alarm when nothing reached silver for this many hours (0 = no such alarm)."
+  type        = number
+  nullable    = false
+  default     = 24
+}

@@ -1,0 +1,32 @@
+output "state_machine_arn" {
+  description = "ARN of the GE gate state machine."
+  value       = aws_sfn_state_machine.this.arn
+}
+
+output "state_machine_name" {
+  description = "Name of the GE gate state machine."
+  value       = aws_sfn_state_machine.this.name
+}
+
+output "notification_topic_arn" {
+  description = "SNS topic notified of failed validations."
+  value       = aws_sns_topic.notifications.arn
+}
+
+output "event_rule_name" {
+  description = "EventBridge rule starting the gate (null when off)."
+  value       = one(aws_cloudwatch_event_rule.partition_ready[*].name)
+}
+
+output "event_bus_arn" {
+  description = "ARN of the bus the gate listens on."
+  value       = local.bus_arn
+}
+
+output "role_policies" {
+  description = "Inline policies of the module's roles, by role."
+  value = merge(
+    { sfn = module.state_machine_role.policy_json },
+    { for r in module.trigger_role : "trigger" => r.policy_json },
+  )
+}

@@ -1,0 +1,234 @@
+# Ops workflow (Step Functions): replay/backfill bronze objects under bronze/replay/, poll silver
+# until the replayed data has landed, report. Task code: lambdas/workflows/{replay,quality}.
+
+data "aws_partition" "current" {}
+data "aws_region" "current" {}
+data "aws_caller_identity" "current" {}
+
+locals {
+  arn_suffix = "${data.aws_region.current.name}:${data.aws_caller_identity.current.account_id}"
+  log_arn    = "arn:${data.aws_partition.current.partition}:logs:${local.arn_suffix}:log-group"
+
+  functions = {
+    replay = {
+      zip         = var.replay_zip_path
+      description = "Ops workflow: copy bronze objects under ${var.replay_prefix} to replay them"
+      environment = {
+        BRONZE_BUCKET = var.bronze_bucket_name
+        BRONZE_PREFIX = var.bronze_prefix
+        REPLAY_PREFIX = var.replay_prefix
+      }
+      statements = [
+        {
+          sid       = "ListBronze"
+          actions   = ["s3:ListBucket"]
+          resources = [var.bronze_bucket_arn]
+          conditions = [{
+            test     = "StringLike"
+            variable = "s3:prefix"
+            values   = ["${var.bronze_prefix}*"]
+          }]
+        },
+        {
+          sid       = "ReadBronze"
+          actions   = ["s3:GetObject"]
+          resources = ["${var.bronze_bucket_arn}/${var.bronze_prefix}*"]
+        },
+        {
+          sid       = "WriteReplayCopies"
+          actions   = ["s3:PutObject"]
+          resources = ["${var.bronze_bucket_arn}/${var.replay_prefix}*"]
+        },
+      ]
+    }
+    quality = {
+      zip         = var.quality_zip_path
+      description = "Ops workflow: poll silver and quarantine, report queue depths"
+      environment = {
+        SILVER_BUCKET     = var.silver_bucket_name
+        SILVER_PREFIX     = var.silver_prefix
+        QUARANTINE_PREFIX = var.quarantine_prefix
+        QUEUE_URL         = var.queue_url
+        DLQ_URL           = coalesce(var.dlq_url, "")
+      }
+      statements = [
+        {
+          sid       = "ListSilver"
+          actions   = ["s3:ListBucket"]
+          resources = [var.silver_bucket_arn]
+          conditions = [{
+            test     = "StringLike"
+            variable = "s3:prefix"
+            values   = ["${var.silver_prefix}/*", "${var.quarantine_prefix}/*"]
+          }]
+        },
+        {
+          sid       = "ReadSilver"
+          actions   = ["s3:GetObject"]
+          resources = ["${var.silver_bucket_arn}/${var.silver_prefix}/*", "${var.silver_bucket_arn}/${var.quarantine_prefix}/*"]
+        },
+        {
+          sid       = "ReadQueueDepth"
+          actions   = ["sqs:GetQueueAttributes"]
+          resources = compact([var.queue_arn, var.dlq_arn])
+        },
+      ]
+    }
+  }
+
+  kms_statements = var.kms_key_arn == null ? [] : [{
+    sid       = "UseDataKey"
+    actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
+    resources = [var.kms_key_arn]
+  }]
+
+  definition_template_path = coalesce(var.definition_template_path, "${path.module}/definition.asl.json.tftpl")
+}
+
+module "function_role" {
+  source   = "../iam"
+  for_each = local.functions
+
+  role_name                = "${var.role_name_prefix}-${each.key}"
+  description              = "Ops workflow task ${var.name}-${each.key}"
+  trusted_services         = ["lambda.amazonaws.com"]
+  permissions_boundary_arn = var.permissions_boundary_arn
+  tags                     = var.tags
+
+  policy_statements = concat(
+    each.value.statements,
+    [{
+      sid       = "WriteOwnLogs"
+      actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
+      resources = ["${local.log_arn}:/aws/lambda/${var.name}-${each.key}:*"]
+    }],
+    local.kms_statements,
+  )
+}
+
+module "function" {
+  source   = "../lambda_function"
+  for_each = local.functions
+
+  function_name      = "${var.name}-${each.key}"
+  description        = each.value.description
+  role_arn           = module.function_role[each.key].arn
+  filename           = each.value.zip
+  runtime            = var.runtime
+  architecture       = var.architecture
+  memory_size        = var.function_memory_mb
+  timeout            = var.function_timeout_seconds
+  log_retention_days = var.log_retention_days
+  log_kms_key_arn    = var.kms_key_arn
+  tags               = var.tags
+
+  environment_variables = merge(each.value.environment, {
+    LOG_LEVEL                    = var.log_level
+    POWERTOOLS_SERVICE_NAME      = "ops-${each.key}"
+    POWERTOOLS_METRICS_NAMESPACE = var.metrics_namespace
+  })
+}
+
+resource "aws_cloudwatch_log_group" "state_machine" {
+  #checkov:skip=CKV_AWS_158:Logs are encrypted by CloudWatch Logs by default; a customer managed key is optional (kms_key_arn) to keep cost down.
+  #checkov:skip=CKV_AWS_338:Retention is set per environment (days to months) to control cost; a year is not required for workflow execution logs.
+  name              = "/aws/vendedlogs/states/${var.name}"
+  retention_in_days = var.log_retention_days
+  kms_key_id        = var.kms_key_arn
+  tags              = var.tags
+}
+
+module "state_machine_role" {
+  source = "../iam"
+
+  role_name                = "${var.role_name_prefix}-sfn"
+  description              = "Step Functions ${var.name}"
+  trusted_services         = ["states.amazonaws.com"]
+  source_account_id        = data.aws_caller_identity.current.account_id
+  permissions_boundary_arn = var.permissions_boundary_arn
+  tags                     = var.tags
+
+  policy_statements = [
+    {
+      sid       = "InvokeTasks"
+      actions   = ["lambda:InvokeFunction"]
+      resources = flatten([for f in module.function : [f.arn, "${f.arn}:*"]])
+    },
+    {
+      # Log delivery APIs support no resource-level permissions (AWS requirement for SFN logging).
+      sid = "DeliverExecutionLogs"
+      actions = [
+        "logs:CreateLogDelivery",
+        "logs:GetLogDelivery",
+        "logs:UpdateLogDelivery",
+        "logs:DeleteLogDelivery",
+        "logs:ListLogDeliveries",
+        "logs:PutResourcePolicy",
+        "logs:DescribeResourcePolicies",
+        "logs:DescribeLogGroups",
+      ]
+      resources = ["*"]
+    },
+  ]
+}
+
+resource "aws_sfn_state_machine" "this" {
+  #checkov:skip=CKV_AWS_284:X-Ray tracing is optional; execution history and ALL-level execution logs cover troubleshooting.
+  name     = var.name
+  role_arn = module.state_machine_role.arn
+  type     = "STANDARD"
+  tags     = var.tags
+
+  definition = templatefile(local.definition_template_path, merge(var.definition_vars, {
+    replay_function_arn  = module.function["replay"].arn
+    quality_function_arn = module.function["quality"].arn
+    bronze_bucket        = var.bronze_bucket_name
+    bronze_prefix        = var.bronze_prefix
+    replay_prefix        = var.replay_prefix
+    silver_bucket        = var.silver_bucket_name
+    silver_prefix        = var.silver_prefix
+    quarantine_prefix    = var.quarantine_prefix
+  }))
+
+  logging_configuration {
+    log_destination        = "${aws_cloudwatch_log_group.state_machine.arn}:*"
+    include_execution_data = true
+    level                  = "ALL"
+  }
+}
+
+module "schedule_role" {
+  source = "../iam"
+  count  = var.schedule_enabled ? 1 : 0
+
+  role_name                = "${var.role_name_prefix}-schedule"
+  description              = "EventBridge schedule of ${var.name}"
+  trusted_services         = ["events.amazonaws.com"]
+  source_account_id        = data.aws_caller_identity.current.account_id
+  permissions_boundary_arn = var.permissions_boundary_arn
+  tags                     = var.tags
+
+  policy_statements = [{
+    sid       = "StartWorkflow"
+    actions   = ["states:StartExecution"]
+    resources = [aws_sfn_state_machine.this.arn]
+  }]
+}
+
+resource "aws_cloudwatch_event_rule" "schedule" {
+  count = var.schedule_enabled ? 1 : 0
+
+  name                = "${var.name}-schedule"
+  description         = "Scheduled start of ${var.name}"
+  schedule_expression = var.schedule_expression
+  tags                = var.tags
+}
+
+resource "aws_cloudwatch_event_target" "schedule" {
+  count = var.schedule_enabled ? 1 : 0
+
+  rule     = aws_cloudwatch_event_rule.schedule[0].name
+  arn      = aws_sfn_state_machine.this.arn
+  role_arn = module.schedule_role[0].arn
+  input    = var.schedule_input
+}

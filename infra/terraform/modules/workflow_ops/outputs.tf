@@ -1,0 +1,28 @@
+output "state_machine_arn" {
+  description = "ARN of the ops state machine."
+  value       = aws_sfn_state_machine.this.arn
+}
+
+output "state_machine_name" {
+  description = "Name of the ops state machine."
+  value       = aws_sfn_state_machine.this.name
+}
+
+output "function_names" {
+  description = "Task functions by role (replay, quality)."
+  value       = { for k, f in module.function : k => f.function_name }
+}
+
+output "schedule_rule_name" {
+  description = "EventBridge rule of the schedule (null when off)."
+  value       = one(aws_cloudwatch_event_rule.schedule[*].name)
+}
+
+output "role_policies" {
+  description = "Inline policies of the module's roles, by role."
+  value = merge(
+    { for k, r in module.function_role : k => r.policy_json },
+    { sfn = module.state_machine_role.policy_json },
+    { for r in module.schedule_role : "schedule" => r.policy_json },
+  )
+}
