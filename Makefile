@@ -6,12 +6,12 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 ENV ?= local
-# Offline provider mirror for terraform init (used when the directory exists).
-TF_PLUGIN_DIR ?= $(if $(wildcard /opt/tf-plugins),/opt/tf-plugins,)
+# An offline provider mirror for terraform init (optional; without it init uses the registry).
+TF_PLUGIN_DIR ?=
 export TF_PLUGIN_DIR
 PYTEST_ARGS ?=
 
-.PHONY: help install test test-unit test-integration test-e2e test-infra lint fmt build clean demo
+.PHONY: help install test test-unit test-integration test-e2e test-infra lint fmt build clean demo up down status logs fire-schedule
 
 help: ## List every target with its description
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z0-9_-]+:.*## / {printf "  \033[36m%-22s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -33,6 +33,9 @@ test-unit: $(VENV)/.installed ## Unit tests only (no network)
 test-integration: $(VENV)/.installed ## Integration tests (AWS emulated in-process by moto)
 	$(PY) -m pytest tests/integration $(PYTEST_ARGS)
 
+test-e2e: $(VENV)/.installed ## End-to-end tests on a throwaway local cloud (applies the real Terraform)
+	$(PY) -m pytest tests/e2e $(PYTEST_ARGS)
+
 test-infra: $(VENV)/.installed ## Terraform fmt/validate, structure and checkov tests
 	$(PY) -m pytest tests/infra $(PYTEST_ARGS)
 
@@ -52,8 +55,33 @@ build: $(VENV)/.installed ## Build build/<function>.zip for every Lambda (manyli
 clean: ## Remove build output and caches (keeps .venv)
 	rm -rf build .pytest_cache .ruff_cache .mypy_cache
 
-demo: ## Run the whole pipeline locally (arrives with the local cloud)
-	@echo "make demo arrives with the local cloud (see ROADMAP.md); run 'make test' meanwhile." >&2
-	@exit 1
+# ---- the local cloud ---------------------------------------------------------------------
+LOCAL_PORT ?= 4599
+LOCAL_STATE_DIR ?= $(CURDIR)/.local-cloud
+export LOCAL_PORT LOCAL_STATE_DIR
+FN ?=
+RULE ?=
+
+up: $(VENV)/.installed ## Start the local cloud (emulator on 127.0.0.1:$LOCAL_PORT, fresh state)
+	$(PY) -m localcloud up
+
+down: $(VENV)/.installed ## Stop the local cloud and its Lambda workers
+	$(PY) -m localcloud down
+
+status: $(VENV)/.installed ## Say whether the local cloud runs
+	@$(PY) -m localcloud status
+
+logs: $(VENV)/.installed ## Show logs: the emulator's, or a function's with FN=ingest|transform|<name>
+	@$(PY) -m localcloud logs $(if $(FN),--function $(FN))
+
+fire-schedule: $(VENV)/.installed ## Fire an EventBridge schedule rule now (local cloud): RULE=<name>
+	@test -n "$(RULE)" || { echo "usage: make fire-schedule RULE=<rule name>" >&2; exit 2; }
+	$(PY) -m localcloud fire-rule $(RULE)
+
+demo: $(VENV)/.installed ## From a fresh clone: start the local cloud, build, apply, seed, follow to silver, summarize
+	@$(PY) -m localcloud status >/dev/null || $(MAKE) --no-print-directory up
+	$(MAKE) --no-print-directory build
+	$(MAKE) --no-print-directory tf-apply ENV=local TF_AUTO_APPROVE=1
+	$(PY) demo/run_demo.py
 
 -include mk/*.mk

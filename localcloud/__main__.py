@@ -13,6 +13,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from pathlib import Path
 
 from localcloud.settings import ROOT, LocalCloudSettings
 
@@ -100,8 +101,17 @@ def status(settings: LocalCloudSettings) -> int:
     return 3
 
 
+def _function_log(settings: LocalCloudSettings, function: str) -> Path:
+    """A function's log by full name, or by its short name (``ingest`` → ``elt-local-ingest``)."""
+    exact = settings.logs_dir / f"{function}.log"
+    if exact.exists() or not settings.logs_dir.exists():
+        return exact
+    matches = sorted(settings.logs_dir.glob(f"*-{function}.log"))
+    return matches[0] if len(matches) == 1 else exact
+
+
 def logs(settings: LocalCloudSettings, function: str | None, lines: int) -> int:
-    path = settings.log_file if not function else settings.logs_dir / f"{function}.log"
+    path = settings.log_file if not function else _function_log(settings, function)
     if not path.exists():
         known = sorted(p.stem for p in settings.logs_dir.glob("*.log")) if settings.logs_dir.exists() else []
         print(f"no log at {path}; functions with logs: {', '.join(known) or 'none yet'}", file=sys.stderr)

@@ -32,6 +32,11 @@ class LocalCloudSettings:
         return self.state_dir / "emulator.log"
 
     @property
+    def tfstate(self) -> Path:
+        """Terraform state of envs/local: it lives and dies with the emulator's resources."""
+        return self.state_dir / "terraform.tfstate"
+
+    @property
     def logs_dir(self) -> Path:
         return self.state_dir / "logs"
 

@@ -22,6 +22,12 @@ class MessageError(ValueError):
     """A queue message is not a valid work unit (poison: it fails and ends in the DLQ)."""
 
 
+def object_id(bucket: str, key: str, etag: str) -> str:
+    """Short stable id of an object version (hash of ``s3://bucket/key#etag``): the first part of
+    every output file name, so an object's silver files and quarantine entries can be found."""
+    return hashlib.sha256(f"s3://{bucket}/{key}#{etag}".encode()).hexdigest()[:16]
+
+
 @dataclass(frozen=True)
 class Span:
     start: int
@@ -55,8 +61,7 @@ class WorkUnit:
 
     @property
     def object_id(self) -> str:
-        """Short stable id of the object version (hash of ``s3://bucket/key#etag``)."""
-        return hashlib.sha256(f"{self.source_uri}#{self.etag}".encode()).hexdigest()[:16]
+        return object_id(self.bucket, self.key, self.etag)
 
     @property
     def output_name(self) -> str:

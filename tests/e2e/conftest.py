@@ -81,8 +81,8 @@ def local_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack
     _run([sys.executable, "-m", "localcloud", "up"], env)
     try:
         init = ["terraform", f"-chdir={ENV_DIR}", "init", "-input=false", "-no-color"]
-        plugin_dir = os.environ.get("TF_PLUGIN_DIR") or ("/opt/tf-plugins" if Path("/opt/tf-plugins").is_dir() else "")
-        if plugin_dir:
+        plugin_dir = os.environ.get("TF_PLUGIN_DIR")
+        if plugin_dir and Path(plugin_dir).is_dir():
             init.append(f"-plugin-dir={plugin_dir}")
         _run(init, env)
         state = ["-state", str(work / "terraform.tfstate")]

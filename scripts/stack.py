@@ -1,0 +1,59 @@
+"""Find the deployed stack of an environment: its Terraform outputs and AWS clients.
+
+``ENV=local`` (default) talks to the local cloud; ``dev``/``prod`` use the standard AWS
+credential chain. Used by the demo, the verify checklist and the operator scripts.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import boto3
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class StackError(RuntimeError):
+    """The environment's stack cannot be found (not applied, emulator down)."""
+
+
+def env_name() -> str:
+    return os.environ.get("ENV", "local")
+
+
+@cache
+def outputs(env: str | None = None) -> dict[str, Any]:
+    """Terraform outputs of ``infra/terraform/envs/<env>`` as plain values."""
+    env = env or env_name()
+    cmd = ["terraform", f"-chdir={ROOT / 'infra' / 'terraform' / 'envs' / env}", "output", "-json"]
+    if env == "local":
+        from localcloud.settings import LocalCloudSettings
+
+        cmd += ["-state", str(LocalCloudSettings().tfstate)]
+    try:
+        out = subprocess.run(cmd, capture_output=True, text=True, check=True)
+    except FileNotFoundError as exc:
+        raise StackError("terraform is not on PATH") from exc
+    except subprocess.CalledProcessError as exc:
+        raise StackError(f"terraform output failed for ENV={env}: {exc.stderr.strip()[-500:]}") from exc
+    values = {k: v["value"] for k, v in json.loads(out.stdout or "{}").items()}
+    if not values:
+        raise StackError(f"ENV={env} has no Terraform outputs: run `make build tf-apply ENV={env}` first")
+    return values
+
+
+def client(service: str, env: str | None = None) -> Any:
+    """A boto3 client for the environment (the local cloud's endpoint for ENV=local)."""
+    env = env or env_name()
+    if env == "local":
+        from localcloud.settings import LocalCloudSettings
+
+        settings = LocalCloudSettings()
+        return boto3.client(service, endpoint_url=settings.endpoint, region_name=settings.region,
+                            aws_access_key_id="test", aws_secret_access_key="test")  # fmt: skip
+    return boto3.client(service)
