@@ -74,6 +74,11 @@ def seed(bucket: str, records_per_object: int, invalid_rate: float, run_id: str)
     return seeded
 
 
+def reason_kind(reason: str) -> str:
+    """Group quarantine reasons by their kind: the field or check before the detail."""
+    return reason.split(" (", 1)[0].split(":", 1)[0][:60]
+
+
 @dataclass
 class Landed:
     rows: Counter[tuple[str, str]] = field(default_factory=Counter)  # (record_type, dt) → rows
@@ -105,7 +110,7 @@ def landed(bucket: str, seeded: Seeded, cache: dict[str, int]) -> Landed:
                 else:
                     entries = [json.loads(line) for line in (body or b"").splitlines()]
                     result.quarantined += len(entries)
-                    result.reasons.update(e["reason"].split(":")[0][:60] for e in entries)
+                    result.reasons.update(reason_kind(e["reason"]) for e in entries)
     return result
 
 
@@ -164,9 +169,8 @@ def main() -> int:
                       "see `make logs FN=ingest` / `make logs FN=transform`")  # fmt: skip
         return 1
     console.print("[green]every seeded line is one silver row or one quarantine entry[/green]")
-    console.print(
-        'explore: eval "$(.venv/bin/python -m localcloud env)"; aws s3 ls --recursive s3://' + out["silver_bucket"]
-    )
+    console.print('explore: eval "$(.venv/bin/python -m localcloud env)"')
+    console.print(f"         aws s3 ls --recursive s3://{out['silver_bucket']}/silver/")
     console.print("stop:    make down")
     return 0
 

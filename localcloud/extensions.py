@@ -26,6 +26,8 @@ def install(runtime: Runtime) -> None:
     _validate_state_machine_definition()
     _athena_tags_for_untagged_resources()
     _sqs_redrive_allow_policy()
+    _lambda_dead_letter_config()
+    _athena_delete_named_query()
     _s3_loopback_counts_as_secure_transport()
     _lambda_invoke_runs_locally(runtime)
     _s3_notifications_are_asynchronous(runtime)
@@ -84,7 +86,8 @@ def _athena_tags_for_untagged_resources() -> None:
 
 def _sqs_redrive_allow_policy() -> None:
     """Gaps: SQS RedriveAllowPolicy is not stored (the provider then waits forever for it to read
-    back), and SetQueueAttributes without a Policy erases the queue's policy."""
+    back), SetQueueAttributes without a Policy erases the queue's policy, and RedrivePolicy reads
+    back with whitespace that AWS does not add."""
     from moto.sqs.models import Queue
 
     if "RedriveAllowPolicy" not in Queue.BASE_ATTRIBUTES:
@@ -97,6 +100,8 @@ def _sqs_redrive_allow_policy() -> None:
         result = original_attributes(self)
         if result.get("RedriveAllowPolicy") is None:
             result.pop("RedriveAllowPolicy", None)
+        if self.redrive_policy:  # compact, as SQS returns it (else a whitespace diff on every plan)
+            result["RedrivePolicy"] = json.dumps(self.redrive_policy, separators=(",", ":"))
         return result
 
     def _set_attributes(self: Queue, attributes: dict[str, Any], now: float | None = None) -> None:
@@ -107,6 +112,47 @@ def _sqs_redrive_allow_policy() -> None:
 
     Queue.attributes = property(attributes)  # type: ignore[assignment,method-assign]
     Queue._set_attributes = _set_attributes  # type: ignore[method-assign]
+
+
+def _lambda_dead_letter_config() -> None:
+    """Gap: a function's DeadLetterConfig is dropped (a diff on every plan, and failed async
+    events would have nowhere to go). Store it, return it, and let the runtime deliver to it."""
+    from moto.awslambda.models import LambdaFunction
+
+    original_init = LambdaFunction.__init__
+    original_update = LambdaFunction.update_configuration
+    original_get = LambdaFunction.get_configuration
+
+    def __init__(self: LambdaFunction, account_id: str, spec: dict[str, Any], *args: Any, **kwargs: Any) -> None:
+        original_init(self, account_id, spec, *args, **kwargs)
+        self.dead_letter_config = spec.get("DeadLetterConfig")  # type: ignore[attr-defined]
+
+    def update_configuration(self: LambdaFunction, config_updates: dict[str, Any]) -> dict[str, Any]:
+        if "DeadLetterConfig" in config_updates:
+            self.dead_letter_config = config_updates["DeadLetterConfig"] or None  # type: ignore[attr-defined]
+        return original_update(self, config_updates)
+
+    def get_configuration(self: LambdaFunction, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        config = original_get(self, *args, **kwargs)
+        target = (getattr(self, "dead_letter_config", None) or {}).get("TargetArn")
+        if target:
+            config["DeadLetterConfig"] = {"TargetArn": target}
+        return config
+
+    LambdaFunction.__init__ = __init__  # type: ignore[method-assign]
+    LambdaFunction.update_configuration = update_configuration  # type: ignore[method-assign]
+    LambdaFunction.get_configuration = get_configuration  # type: ignore[method-assign]
+
+
+def _athena_delete_named_query() -> None:
+    """Gap: DeleteNamedQuery is not implemented, so destroying the saved queries hangs."""
+    from moto.athena.responses import AthenaResponse
+
+    def delete_named_query(self: AthenaResponse) -> str:
+        self.athena_backend.named_queries.pop(self._get_param("NamedQueryId"), None)
+        return json.dumps({})
+
+    AthenaResponse.delete_named_query = delete_named_query  # type: ignore[attr-defined]
 
 
 def _s3_loopback_counts_as_secure_transport() -> None:
