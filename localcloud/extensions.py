@@ -27,6 +27,7 @@ def install(runtime: Runtime) -> None:
     _athena_tags_for_untagged_resources()
     _sqs_redrive_allow_policy()
     _lambda_dead_letter_config()
+    _lambda_mappings_listed_by_name_or_arn()
     _athena_delete_named_query()
     _s3_loopback_counts_as_secure_transport()
     _lambda_invoke_runs_locally(runtime)
@@ -142,6 +143,25 @@ def _lambda_dead_letter_config() -> None:
     LambdaFunction.__init__ = __init__  # type: ignore[method-assign]
     LambdaFunction.update_configuration = update_configuration  # type: ignore[method-assign]
     LambdaFunction.get_configuration = get_configuration  # type: ignore[method-assign]
+
+
+def _lambda_mappings_listed_by_name_or_arn() -> None:
+    """Gap: ListEventSourceMappings(FunctionName=name) misses mappings created with the
+    function's ARN (as Terraform creates them); AWS accepts either form for both."""
+    from moto.awslambda.models import LambdaBackend
+
+    original = LambdaBackend.list_event_source_mappings
+
+    def short(name: str) -> str:
+        return name.split(":function:")[-1].split(":")[0]
+
+    def list_event_source_mappings(self: LambdaBackend, event_source_arn: str, function_name: str) -> Any:
+        mappings = original(self, event_source_arn, "")
+        if function_name:
+            mappings = [m for m in mappings if short(m.function_name) == short(function_name)]
+        return mappings
+
+    LambdaBackend.list_event_source_mappings = list_event_source_mappings  # type: ignore[method-assign]
 
 
 def _athena_delete_named_query() -> None:

@@ -57,3 +57,27 @@ def client(service: str, env: str | None = None) -> Any:
         return boto3.client(service, endpoint_url=settings.endpoint, region_name=settings.region,
                             aws_access_key_id="test", aws_secret_access_key="test")  # fmt: skip
     return boto3.client(service)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m scripts.stack output NAME``: print one output of ENV ('' when null or absent)."""
+    import argparse
+    import sys
+
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("output", help="print one Terraform output of ENV").add_argument("name")
+    args = parser.parse_args(argv)
+    try:
+        values = outputs()
+    except StackError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    # Terraform leaves null outputs (a feature toggled off) out of `output -json`: print "".
+    value = values.get(args.name)
+    print("" if value is None else value if isinstance(value, str) else json.dumps(value))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
