@@ -44,7 +44,7 @@ class FlakySqs:
         self.failures = failures
         self.sent: list[str] = []
 
-    def send_message_batch(self, QueueUrl: str, Entries: list[dict[str, str]]) -> dict[str, Any]:  # noqa: N803
+    def send_message_batch(self, QueueUrl: str, Entries: list[dict[str, str]]) -> dict[str, Any]:
         failed = []
         for entry in Entries:
             if self.failures and entry is Entries[0]:
@@ -55,9 +55,12 @@ class FlakySqs:
         return {"Successful": [], "Failed": failed}
 
 
+PLANNED = "2026-01-01T00:00:00+00:00"
+
+
 def units(n: int) -> list[WorkUnit]:
     return [
-        WorkUnit("b", "k", "e", None, 10 * n, "d", "jsonl", None, i, n, 10 * i, 10 * i + 10, 1, None, None, "2026-01-01T00:00:00+00:00")
+        WorkUnit("b", "k", "e", None, 10 * n, "d", "jsonl", None, i, n, 10 * i, 10 * i + 10, 1, None, None, PLANNED)
         for i in range(n)
     ]
 
