@@ -317,7 +317,7 @@ def test_every_bucket_gets_the_baseline(module_configs: dict[str, Config], pipel
     rule = s3.resources_of("aws_s3_bucket_lifecycle_configuration")["this"]["dynamic"][0]["rule"]
     assert "abort_incomplete_multipart_upload" in rule["content"][0]
     bucket_calls = [m for m in pipeline.modules.values() if m["source"] == "../s3_bucket"]
-    assert len(bucket_calls) == 2
+    assert len(bucket_calls) == 3  # bronze, silver, artifacts
     # Bronze ages into cheaper storage classes.
     bronze = pipeline.modules["bronze_bucket"]
     assert "STANDARD_IA" in str(bronze["lifecycle_rules"]) and "GLACIER_IR" in str(bronze["lifecycle_rules"])

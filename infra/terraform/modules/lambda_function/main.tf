@@ -10,6 +10,19 @@ resource "aws_cloudwatch_log_group" "this" {
   tags              = var.tags
 }
 
+# Zips go through S3 when an artifact bucket is given: direct uploads are capped at 50 MB, and the
+# transform's zip (pyarrow) is larger. The key carries the content hash, so a new build is a new
+# object and the function updates only when the code changed.
+resource "aws_s3_object" "code" {
+  count = var.artifact_bucket == null ? 0 : 1
+
+  bucket      = var.artifact_bucket
+  key         = "lambda/${var.function_name}/${filemd5(var.filename)}.zip"
+  source      = var.filename
+  source_hash = filemd5(var.filename)
+  tags        = var.tags
+}
+
 resource "aws_lambda_function" "this" {
   #checkov:skip=CKV_AWS_117:The functions only call regional AWS APIs (S3, SQS, DynamoDB, EventBridge); a VPC would add NAT/endpoint cost and cold-start latency without isolating anything.
   #checkov:skip=CKV_AWS_272:Code signing is optional; artifacts are built reproducibly by the repository's build and deployed by the same pipeline.
@@ -20,7 +33,9 @@ resource "aws_lambda_function" "this" {
   function_name                  = var.function_name
   description                    = var.description
   role                           = var.role_arn
-  filename                       = var.filename
+  filename                       = var.artifact_bucket == null ? var.filename : null
+  s3_bucket                      = var.artifact_bucket
+  s3_key                         = var.artifact_bucket == null ? null : aws_s3_object.code[0].key
   source_code_hash               = filebase64sha256(var.filename)
   handler                        = var.handler
   runtime                        = var.runtime

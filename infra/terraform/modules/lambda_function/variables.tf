@@ -19,6 +19,12 @@ variable "filename" {
   type        = string
 }
 
+variable "artifact_bucket" {
+  description = "Bucket the zip is uploaded to before deployment (needed above the 50 MB direct-upload limit); null uploads the zip directly."
+  type        = string
+  default     = null
+}
+
 variable "handler" {
   description = "Handler inside the zip."
   type        = string

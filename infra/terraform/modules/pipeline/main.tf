@@ -21,7 +21,9 @@ locals {
 
   # Bucket names are global: the account and region make them unique without a random suffix.
   bucket_suffix = "${local.account_id}-${local.region}"
-  role_prefix   = "${var.iam_name_prefix}${local.name}"
+  # Known at plan time (the functions' upload count depends on it), unlike the bucket's id.
+  artifacts_bucket = "${local.name}-artifacts-${local.bucket_suffix}"
+  role_prefix      = "${var.iam_name_prefix}${local.name}"
 
   # The repository root, seen from this module (infra/terraform/modules/pipeline).
   repo_root        = "${path.module}/../../../.."
@@ -106,6 +108,17 @@ module "bronze_bucket" {
     )
     expiration_days = var.bronze_expiration_days
   }]
+}
+
+# Deployment artifacts (Lambda zips, Glue scripts): versioned code, kept apart from data.
+module "artifacts_bucket" {
+  source = "../s3_bucket"
+
+  bucket_name        = local.artifacts_bucket
+  force_destroy      = true # only rebuildable build output lives here
+  versioning_enabled = var.bucket_versioning_enabled
+  kms_key_arn        = var.kms_key_arn
+  tags               = var.tags
 }
 
 module "silver_bucket" {
@@ -222,12 +235,14 @@ module "ingest_role" {
 }
 
 module "ingest" {
-  source = "../lambda_function"
+  source     = "../lambda_function"
+  depends_on = [module.artifacts_bucket]
 
   function_name                  = "${local.name}-ingest"
   description                    = "Plans work units for new bronze objects and enqueues them (idempotent per object version)"
   role_arn                       = module.ingest_role.arn
   filename                       = "${local.artifacts_dir}/ingest.zip"
+  artifact_bucket                = local.artifacts_bucket
   runtime                        = local.lambda_runtime.runtime
   architecture                   = local.lambda_runtime.architecture
   memory_size                    = var.ingest_memory_mb
@@ -324,12 +339,14 @@ module "transform_role" {
 }
 
 module "transform" {
-  source = "../lambda_function"
+  source     = "../lambda_function"
+  depends_on = [module.artifacts_bucket]
 
   function_name                  = "${local.name}-transform"
   description                    = "Turns work units into silver Parquet and quarantine records"
   role_arn                       = module.transform_role.arn
   filename                       = "${local.artifacts_dir}/transform.zip"
+  artifact_bucket                = local.artifacts_bucket
   runtime                        = local.lambda_runtime.runtime
   architecture                   = local.lambda_runtime.architecture
   memory_size                    = var.transform_memory_mb
