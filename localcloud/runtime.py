@@ -233,13 +233,18 @@ class SqsPoller(threading.Thread):
         queue = sqs.get_queue(queue_name)
         batch_size = int(esm.batch_size or 10)
         window = float(esm.max_batch_window or 0)
-        visibility = int(queue.visibility_timeout or 30)
-        messages = sqs.receive_message(queue_name, min(batch_size, 10), 1, visibility)
+
+        def receive(count: int) -> list[Any]:
+            # Non-blocking, with the queue's visibility timeout read at receive time: a long poll
+            # would apply a value read before it started waiting.
+            return list(sqs.receive_message(queue_name, min(count, 10), 0, int(queue.visibility_timeout or 30)))
+
+        messages = receive(batch_size)
         if not messages:
             return False
         deadline = time.time() + window
         while len(messages) < batch_size and time.time() < deadline:
-            more = sqs.receive_message(queue_name, min(batch_size - len(messages), 10), 0, visibility)
+            more = receive(batch_size - len(messages))
             if not more:
                 time.sleep(min(0.2, max(0.0, deadline - time.time())))
             messages += more
