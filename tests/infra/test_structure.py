@@ -152,9 +152,12 @@ def test_checkov_skips_carry_a_written_reason() -> None:
 
 @pytest.mark.parametrize("name", ["main.tf", "variables.tf", "outputs.tf", "versions.tf"])
 def test_envs_share_one_interface(name: str) -> None:
-    """The envs differ only in providers.tf, backend.tf and terraform.tfvars."""
-    texts = {env: (ENVS_DIR / env / name).read_text() for env in ENVS}
-    assert len(set(texts.values())) == 1, f"envs/*/{name} differ: keep them identical"
+    """The envs differ only in providers.tf, backend.tf and terraform.tfvars: the rest is one copy
+    in infra/terraform/stack/, linked from every env."""
+    shared = (ENVS_DIR.parent / "stack" / name).resolve()
+    for env in ENVS:
+        path = ENVS_DIR / env / name
+        assert path.is_symlink() and path.resolve() == shared, f"envs/{env}/{name} must link ../../stack/{name}"
 
 
 def test_envs_are_local_dev_and_prod_calling_the_pipeline_module(env_configs: dict[str, Config]) -> None:
