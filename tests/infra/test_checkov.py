@@ -47,8 +47,19 @@ def checkov_report(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     home = tmp_path_factory.mktemp("checkov-home")
     result = subprocess.run(
         # stack/ is scanned through the envs that link it (alone, its module path does not resolve).
-        [binary, "-d", str(TF_ROOT), "--framework", "terraform", "--skip-download", "--compact", "-o", "json",
-         "--skip-path", str(TF_ROOT / "stack")],  # fmt: skip
+        [
+            binary,
+            "-d",
+            str(TF_ROOT),
+            "--framework",
+            "terraform",
+            "--skip-download",
+            "--compact",
+            "-o",
+            "json",
+            "--skip-path",
+            str(TF_ROOT / "stack"),
+        ],
         cwd=home,
         env={**os.environ, "HOME": str(home)},
         capture_output=True,
