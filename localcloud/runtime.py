@@ -15,6 +15,7 @@ from typing import Any
 
 import boto3
 
+from localcloud.glue_runner import GlueRunner
 from localcloud.lambda_runtime import FunctionConfig, InvokeResult, LambdaService
 from localcloud.settings import ACCOUNT_ID, LocalCloudSettings
 
@@ -41,6 +42,7 @@ class Runtime:
         self.settings = settings
         self.lambdas = LambdaService(settings)
         self.lambdas.on_async_failure = self._async_failure  # type: ignore[method-assign]
+        self.glue = GlueRunner(settings)
         self.stopping = threading.Event()
         self.pollers: dict[str, list[SqsPoller]] = {}
         self.schedules: dict[str, float] = {}  # rule arn → next fire time

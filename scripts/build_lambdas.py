@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Build one deterministic zip per Lambda function under build/ — one rule for all functions.
+"""Build one deterministic zip per Lambda function under build/ — one rule for all functions —
+and build/glue_libs.zip, the Glue jobs' importable logic.
 
 A function is a directory ``lambdas/<name>/`` (or ``lambdas/workflows/<name>/``) holding
 ``app.py`` and ``requirements.txt``. Its zip holds:
@@ -140,6 +141,22 @@ def build(name: str, fn_dir: Path, out_dir: Path, rt: dict[str, str]) -> Path:
     return zip_path
 
 
+def build_glue_libs(out_dir: Path) -> Path:
+    """build/glue_libs.zip: the Glue jobs' importable logic (``silver_jobs``) and the dataset
+    contracts they derive their checks from (``shared``), for ``--extra-py-files``."""
+    zip_path = out_dir / "glue_libs.zip"
+    glue_lib = ROOT / "glue" / "lib"
+    files = [p for p in glue_lib.rglob("*.py") if "__pycache__" not in p.parts]
+    shared = [p for p in (LAMBDAS / "shared").rglob("*.py") if "__pycache__" not in p.parts]
+    tmp = zip_path.with_suffix(".zip.tmp")
+    with zipfile.ZipFile(tmp, "w", compresslevel=6) as zf:
+        add_tree(zf, glue_lib, files, compile_pyc=False)  # Glue's Python compiles on its own
+        add_tree(zf, LAMBDAS, shared, compile_pyc=False)
+    tmp.replace(zip_path)
+    print(f"  build/{zip_path.name}: {len(files) + len(shared)} modules")
+    return zip_path
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("names", nargs="*", help="functions to build (default: all)")
@@ -154,6 +171,8 @@ def main() -> int:
     out_dir.mkdir(parents=True, exist_ok=True)
     for name in args.names or available:
         build(name, available[name], out_dir, rt)
+    if not args.names:
+        build_glue_libs(out_dir)
     return 0
 
 

@@ -10,29 +10,33 @@ from collections import Counter
 import pyarrow.parquet as pq
 
 from scripts.gen_fake_events import FakeEvents
+from shared.work_units import object_id
 from tests.e2e.conftest import LocalStack
 from tests.integration.conftest import s3_event
 
 
-def silver_rows(stack: LocalStack) -> Counter[str]:
+def written_for(stack: LocalStack, prefix: str, object_ids: set[str]) -> list[bytes]:
+    """Bodies of the files under ``prefix`` written for these objects (names start with the id)."""
     s3 = stack.client("s3")
     bucket = stack.outputs["silver_bucket"]
-    counts: Counter[str] = Counter()
-    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix="silver/"):
+    bodies = []
+    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
         for obj in page.get("Contents", []):
-            table = pq.read_table(io.BytesIO(s3.get_object(Bucket=bucket, Key=obj["Key"])["Body"].read()))
-            counts[obj["Key"].split("/")[1]] += table.num_rows
+            if obj["Key"].rsplit("/", 1)[-1].split("-", 1)[0] in object_ids:
+                bodies.append(s3.get_object(Bucket=bucket, Key=obj["Key"])["Body"].read())
+    return bodies
+
+
+def silver_rows(stack: LocalStack, object_ids: set[str]) -> Counter[str]:
+    counts: Counter[str] = Counter()
+    for body in written_for(stack, "silver/", object_ids):
+        table = pq.read_table(io.BytesIO(body))
+        counts.update(table.column("record_type").to_pylist())
     return counts
 
 
-def quarantined(stack: LocalStack) -> int:
-    s3 = stack.client("s3")
-    bucket = stack.outputs["silver_bucket"]
-    total = 0
-    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix="quarantine/"):
-        for obj in page.get("Contents", []):
-            total += len(s3.get_object(Bucket=bucket, Key=obj["Key"])["Body"].read().splitlines())
-    return total
+def quarantined(stack: LocalStack, object_ids: set[str]) -> int:
+    return sum(len(body.splitlines()) for body in written_for(stack, "quarantine/", object_ids))
 
 
 def test_seeded_objects_land_in_silver_with_exact_counts(local_stack: LocalStack) -> None:
@@ -43,12 +47,17 @@ def test_seeded_objects_land_in_silver_with_exact_counts(local_stack: LocalStack
     array = [gen.record("shipments") for _ in range(40)]
     expected = Counter(json.loads(line)["record_type"] for line, ok in lines if ok)
     expected["shipments"] += len(array)
-    s3.put_object(Bucket=bronze, Key="bronze/mixed/e2e-1.jsonl", Body="\n".join(line for line, _ in lines).encode())
-    s3.put_object(Bucket=bronze, Key="bronze/shipments/e2e-2.json.gz", Body=gzip.compress(json.dumps(array).encode()))
+    ids = set()
+    for key, body in (
+        ("bronze/mixed/e2e-1.jsonl", "\n".join(line for line, _ in lines).encode()),
+        ("bronze/shipments/e2e-2.json.gz", gzip.compress(json.dumps(array).encode())),
+    ):
+        etag = s3.put_object(Bucket=bronze, Key=key, Body=body)["ETag"].strip('"')
+        ids.add(object_id(bronze, key, etag))
     invalid = sum(not ok for _, ok in lines)
 
-    local_stack.wait_for(lambda: silver_rows(local_stack) == expected, what=f"silver rows {dict(expected)}")
-    local_stack.wait_for(lambda: quarantined(local_stack) == invalid, what=f"{invalid} quarantine entries")
+    local_stack.wait_for(lambda: silver_rows(local_stack, ids) == expected, what=f"silver rows {dict(expected)}")
+    local_stack.wait_for(lambda: quarantined(local_stack, ids) == invalid, what=f"{invalid} quarantine entries")
 
 
 def test_duplicate_delivery_is_skipped(local_stack: LocalStack) -> None:

@@ -440,8 +440,8 @@ def test_glue_jobs_run_repository_scripts_on_glue_5(pipeline: Config, module_con
     assert job.variables["worker_type"]["default"] == "G.1X"
     script = job.resources_of("aws_s3_object")["script"]
     assert script["source"] == "${var.script_path}"
-    assert pipeline.modules["compaction_job"]["script_path"] == "${local.glue_scripts_dir}/compaction.py"
-    assert pipeline.modules["ge_validation"]["script_path"] == "${local.glue_scripts_dir}/ge_validation.py"
+    assert pipeline.modules["compaction_job"]["script_path"] == "${local.glue_scripts_dir}/compact_silver.py"
+    assert pipeline.modules["ge_validation"]["script_path"] == "${local.glue_scripts_dir}/ge_validate_silver.py"
     crawler = module_configs["glue_catalog"].resources_of("aws_glue_crawler")["this"]
     assert crawler["recrawl_policy"][0]["recrawl_behavior"] == "${var.recrawl_behavior}"
     assert crawler["table_prefix"] == "${var.table_prefix}"

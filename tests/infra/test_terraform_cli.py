@@ -39,7 +39,7 @@ def _pipeline_test_inputs(tmp_path: Path) -> list[str]:
     """
     artifacts = tmp_path / "build"
     artifacts.mkdir()
-    for name in ("ingest", "transform", "workflows_replay", "workflows_quality"):
+    for name in ("ingest", "transform", "workflows_replay", "workflows_quality", "glue_libs"):
         (artifacts / f"{name}.zip").write_bytes(b"placeholder: the provider is mocked")
     args = ["-var", f"artifacts_dir={artifacts}"]
 
@@ -50,10 +50,10 @@ def _pipeline_test_inputs(tmp_path: Path) -> list[str]:
         args += ["-var", f"runtime_config_path={runtime}"]
 
     scripts = REPO_ROOT / "glue" / "jobs"
-    if not all((scripts / name).is_file() for name in ("compaction.py", "ge_validation.py")):
+    if not all((scripts / name).is_file() for name in ("compact_silver.py", "ge_validate_silver.py")):
         scripts = tmp_path / "glue_jobs"
         scripts.mkdir()
-        for name in ("compaction.py", "ge_validation.py"):
+        for name in ("compact_silver.py", "ge_validate_silver.py"):
             repo_script = REPO_ROOT / "glue" / "jobs" / name
             (scripts / name).write_text(repo_script.read_text() if repo_script.is_file() else "# placeholder\n")
         args += ["-var", f"glue_scripts_dir={scripts}"]

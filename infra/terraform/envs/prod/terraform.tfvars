@@ -25,13 +25,12 @@ esm_maximum_concurrency     = 50
 queue_max_receive_count     = 5
 
 # Feature toggles
-# Workflows wait for their ASL definitions (workflows issue); the compaction and GE jobs wait for
-# glue/jobs/compaction.py and glue/jobs/ge_validation.py. Until then they stay off.
+# Workflows wait for their ASL definitions (workflows issue): until then they stay off.
 ops_enabled                   = false
 ops_schedule_enabled          = false
 glue_enabled                  = true
-glue_job_enabled              = false
-ge_enabled                    = false
+glue_job_enabled              = true
+ge_enabled                    = true
 ge_workflow_enabled           = false
 ge_eventbridge_enabled        = false
 ge_emit_events_from_transform = false

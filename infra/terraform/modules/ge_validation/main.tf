@@ -1,5 +1,5 @@
 # Great Expectations (GX Core 1.x) validation of silver partitions, as a Glue job. The GE gate
-# workflow starts it per partition (--dataset, --dt) and reads the verdict from the run state.
+# workflow starts it per partition (--RECORD_TYPE, --DT) and reads the verdict from the run state.
 
 data "aws_partition" "current" {}
 data "aws_region" "current" {}
@@ -29,10 +29,9 @@ module "job" {
 
   job_arguments = {
     "--additional-python-modules" = var.great_expectations_requirement
-    "--silver_bucket"             = var.silver_bucket_name
-    "--silver_prefix"             = var.silver_prefix
-    "--results_prefix"            = var.results_prefix
-    "--database_name"             = var.glue_database_name
+    "--SILVER_BUCKET"             = var.silver_bucket_name
+    "--SILVER_PREFIX"             = var.silver_prefix
+    "--RESULT_PREFIX"             = var.results_prefix
   }
 
   policy_statements = [

@@ -42,9 +42,9 @@ variable "glue_database_name" {
 }
 
 variable "great_expectations_requirement" {
-  description = "pip requirement of GX Core installed on the workers (--additional-python-modules)."
+  description = "pip requirements installed on the workers (--additional-python-modules): GX Core and the pydantic the dataset contracts use."
   type        = string
-  default     = "great_expectations==1.24.1"
+  default     = "great_expectations==1.24.1,pydantic==2.13.4"
 }
 
 variable "number_of_workers" {

@@ -29,6 +29,8 @@ locals {
   repo_root        = "${path.module}/../../../.."
   artifacts_dir    = coalesce(var.artifacts_dir, "${local.repo_root}/build")
   glue_scripts_dir = coalesce(var.glue_scripts_dir, "${local.repo_root}/glue/jobs")
+  # The jobs' importable logic (glue/lib/silver_jobs + lambdas/shared), zipped by `make build`.
+  glue_extra_py_files = length(var.glue_extra_py_files) > 0 ? var.glue_extra_py_files : ["${local.artifacts_dir}/glue_libs.zip"]
   # One runtime setting for the build and the functions.
   lambda_runtime = jsondecode(file(coalesce(var.runtime_config_path, "${local.repo_root}/lambdas/runtime.json")))
 
@@ -431,8 +433,8 @@ module "compaction_job" {
 
   job_name                    = "${local.name}-compaction"
   description                 = "Compacts small silver Parquet files per partition into ${local.compacted_prefix}/"
-  script_path                 = "${local.glue_scripts_dir}/compaction.py"
-  extra_py_files              = var.glue_extra_py_files
+  script_path                 = "${local.glue_scripts_dir}/compact_silver.py"
+  extra_py_files              = local.glue_extra_py_files
   assets_bucket_name          = module.silver_bucket.id
   assets_bucket_arn           = module.silver_bucket.arn
   number_of_workers           = var.glue_job_workers
@@ -442,11 +444,11 @@ module "compaction_job" {
   kms_key_arn                 = var.kms_key_arn
   tags                        = var.tags
 
+  # Per run: --RECORD_TYPE, --DT and optionally --REPLACE true, --TARGET_FILE_MB.
   job_arguments = {
-    "--silver_bucket"    = module.silver_bucket.id
-    "--silver_prefix"    = local.silver_prefix
-    "--compacted_prefix" = local.compacted_prefix
-    "--database_name"    = local.glue_database_name
+    "--SILVER_BUCKET" = module.silver_bucket.id
+    "--SILVER_PREFIX" = local.silver_prefix
+    "--OUTPUT_PREFIX" = local.compacted_prefix
   }
 
   policy_statements = [
@@ -466,9 +468,11 @@ module "compaction_job" {
       }]
     },
     {
+      # Replace mode (--REPLACE true) stages under the output prefix, then swaps the new files
+      # into the partition and deletes the originals.
       sid       = "WriteCompacted"
       actions   = ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"]
-      resources = ["${module.silver_bucket.arn}/${local.compacted_prefix}/*"]
+      resources = ["${module.silver_bucket.arn}/${local.compacted_prefix}/*", "${module.silver_bucket.arn}/${local.silver_prefix}/*"]
     },
   ]
 }
@@ -478,8 +482,8 @@ module "ge_validation" {
   count  = var.ge_enabled ? 1 : 0
 
   job_name                    = "${local.name}-ge-validation"
-  script_path                 = "${local.glue_scripts_dir}/ge_validation.py"
-  extra_py_files              = var.glue_extra_py_files
+  script_path                 = "${local.glue_scripts_dir}/ge_validate_silver.py"
+  extra_py_files              = local.glue_extra_py_files
   silver_bucket_name          = module.silver_bucket.id
   silver_bucket_arn           = module.silver_bucket.arn
   silver_prefix               = local.silver_prefix

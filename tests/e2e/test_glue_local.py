@@ -1,0 +1,108 @@
+"""Glue on the local cloud: the deployed job scripts run on local Spark, the crawler catalogs silver."""
+
+from __future__ import annotations
+
+import io
+import json
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from shared.contracts.shipments import Shipment
+from shared.records import arrow_schema
+from tests.e2e.conftest import LocalStack
+
+GOOD_DT, BAD_DT = "2024-05-01", "2024-05-02"
+
+
+def put_partition(stack: LocalStack, dt: str, files: int, rows: int, bad: bool = False) -> None:
+    s3 = stack.client("s3")
+    day = datetime.fromisoformat(dt).replace(tzinfo=UTC)
+    for f in range(files):
+        records = [
+            {
+                "record_type": "shipments",
+                "event_time": day + timedelta(minutes=f * rows + r),
+                "shipment_id": "SHP-DUP" if bad and r < 2 else f"SHP-{dt}-{f}-{r}",
+                "origin": "Lyon",
+                "destination": "Oslo",
+                "carrier": "DHL",
+                "weight_kg": -5.0 if bad and r == 3 else 10.0 + r,
+                "_source_uri": f"s3://test/bronze/{dt}-{f}.jsonl",
+                "_source_line": r + 1,
+                "_ingested_at": day,
+            }
+            for r in range(rows)
+        ]
+        buffer = io.BytesIO()
+        pq.write_table(pa.Table.from_pylist(records, schema=arrow_schema(Shipment)), buffer, compression="snappy")
+        key = f"silver/shipments/dt={dt}/e2e-{f:04d}.parquet"
+        s3.put_object(Bucket=stack.outputs["silver_bucket"], Key=key, Body=buffer.getvalue())
+
+
+def run_job(stack: LocalStack, name: str, arguments: dict[str, str]) -> dict[str, Any]:
+    glue = stack.client("glue")
+    run_id = glue.start_job_run(JobName=name, Arguments=arguments)["JobRunId"]
+
+    def finished() -> dict[str, Any] | None:
+        run = glue.get_job_run(JobName=name, RunId=run_id)["JobRun"]
+        return run if run["JobRunState"] in {"SUCCEEDED", "FAILED", "TIMEOUT", "ERROR"} else None
+
+    return stack.wait_for(finished, timeout=300, what=f"Glue job {name} to finish")  # type: ignore[no-any-return]
+
+
+def read_result(stack: LocalStack, dt: str) -> dict[str, Any]:
+    key = f"ge-results/shipments/dt={dt}/result.json"
+    body = stack.client("s3").get_object(Bucket=stack.outputs["silver_bucket"], Key=key)["Body"].read()
+    return json.loads(body)  # type: ignore[no-any-return]
+
+
+def test_ge_gate_job_passes_a_good_partition_and_fails_a_bad_one(local_stack: LocalStack) -> None:
+    put_partition(local_stack, GOOD_DT, files=2, rows=10)
+    put_partition(local_stack, BAD_DT, files=1, rows=10, bad=True)
+    job = local_stack.outputs["ge_job_name"]
+
+    good = run_job(local_stack, job, {"--RECORD_TYPE": "shipments", "--DT": GOOD_DT})
+    assert good["JobRunState"] == "SUCCEEDED", good.get("ErrorMessage")
+    result = read_result(local_stack, GOOD_DT)
+    assert result["success"] is True and result["statistics"]["row_count"] == 20
+
+    bad = run_job(local_stack, job, {"--RECORD_TYPE": "shipments", "--DT": BAD_DT})
+    assert bad["JobRunState"] == "FAILED" and "exited with status" in bad["ErrorMessage"]
+    result = read_result(local_stack, BAD_DT)
+    assert result["success"] is False
+    failed = " ".join(result["failed_expectations"])
+    assert "shipment_id" in failed and "weight_kg" in failed
+
+
+def test_compaction_job_rewrites_many_small_files(local_stack: LocalStack) -> None:
+    dt = "2024-05-03"
+    put_partition(local_stack, dt, files=12, rows=5)
+    run = run_job(local_stack, local_stack.outputs["glue_job_name"], {"--RECORD_TYPE": "shipments", "--DT": dt})
+    assert run["JobRunState"] == "SUCCEEDED", run.get("ErrorMessage")
+    s3, bucket = local_stack.client("s3"), local_stack.outputs["silver_bucket"]
+    listed = s3.list_objects_v2(Bucket=bucket, Prefix=f"compacted/shipments/dt={dt}/")["Contents"]
+    outputs = [o["Key"] for o in listed if o["Key"].endswith(".parquet")]
+    assert len(outputs) == 1
+    rows = pq.read_table(io.BytesIO(s3.get_object(Bucket=bucket, Key=outputs[0])["Body"].read())).num_rows
+    assert rows == 60
+
+
+def test_crawler_catalogs_silver_tables_and_partitions(local_stack: LocalStack) -> None:
+    put_partition(local_stack, GOOD_DT, files=1, rows=3)
+    glue = local_stack.client("glue")
+    crawler, database = local_stack.outputs["glue_crawler_name"], local_stack.outputs["glue_database_name"]
+    glue.start_crawler(Name=crawler)
+    local_stack.wait_for(
+        lambda: glue.get_crawler(Name=crawler)["Crawler"].get("LastCrawl", {}).get("Status") == "COMPLETED",
+        what="the crawl to complete",
+    )
+    table = glue.get_table(DatabaseName=database, Name="shipments")["Table"]
+    columns = {c["Name"]: c["Type"] for c in table["StorageDescriptor"]["Columns"]}
+    assert columns["event_time"] == "timestamp" and columns["weight_kg"] == "double"
+    assert [k["Name"] for k in table["PartitionKeys"]] == ["dt"]
+    assert table["StorageDescriptor"]["Location"].endswith("/silver/shipments/")
+    values = {p["Values"][0] for p in glue.get_partitions(DatabaseName=database, TableName="shipments")["Partitions"]}
+    assert GOOD_DT in values
