@@ -24,6 +24,7 @@ SECURE_REQUEST = {"aws:SecureTransport": "true", "s3:TlsVersion": "1.3"}
 def install(runtime: Runtime) -> None:
     _enable_step_functions_execution()
     _validate_state_machine_definition()
+    _step_functions_glue_sync_tasks()
     _athena_tags_for_untagged_resources()
     _sqs_redrive_allow_policy()
     _lambda_dead_letter_config()
@@ -65,6 +66,17 @@ def _validate_state_machine_definition() -> None:
         return json.dumps({"result": "OK", "diagnostics": [], "truncated": False})
 
     StepFunctionResponse.validate_state_machine_definition = validate_state_machine_definition  # type: ignore[attr-defined]
+
+
+def _step_functions_glue_sync_tasks() -> None:
+    """Gap: moto's interpreter crashes on `glue:startJobRun.sync` ("'NoneType' object has no
+    attribute 'interrupt_all'"): its sync path assumes a task-token endpoint, which it only creates
+    for services that accept .waitForTaskToken. Declare the pattern for Glue so the endpoint exists;
+    a .waitForTaskToken Glue task still fails with the interpreter's own "unsupported" error."""
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task.service import state_task_service_glue
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.resource import ResourceCondition
+
+    state_task_service_glue._SUPPORTED_INTEGRATION_PATTERNS.add(ResourceCondition.WaitForTaskToken)
 
 
 def _athena_tags_for_untagged_resources() -> None:
