@@ -126,9 +126,9 @@ def wait(check: Callable[[], Any], timeout: float, what: str) -> Any:
     raise TimeoutError(f"timed out after {timeout:.0f}s waiting for {what}")
 
 
-def run_catalog_and_quality_gate(out: dict[str, Any], now: Landed) -> dict[str, float]:
+def run_catalog_and_quality_gate(out: dict[str, Any], now: Landed) -> tuple[dict[str, float], bool]:
     """Crawl silver into the catalog and run the GX gate job on the run's largest partition."""
-    glue, timings = client("glue"), {}
+    glue, timings, ok = client("glue"), {}, True
     if out.get("glue_crawler_name"):
         started = time.time()
         crawler = out["glue_crawler_name"]
@@ -136,6 +136,7 @@ def run_catalog_and_quality_gate(out: dict[str, Any], now: Landed) -> dict[str, 
         status = lambda: glue.get_crawler(Name=crawler)["Crawler"].get("LastCrawl", {}).get("Status")  # noqa: E731
         wait(lambda: status() in {"COMPLETED", "FAILED"}, 120, "the crawler")
         tables = glue.get_tables(DatabaseName=out["glue_database_name"])["TableList"]
+        ok = ok and status() == "COMPLETED"
         timings["Glue crawler"] = time.time() - started
         console.print(f"crawler {status().lower()}: tables {', '.join(sorted(t['Name'] for t in tables))} "
                       f"in {out['glue_database_name']}")  # fmt: skip
@@ -156,8 +157,9 @@ def run_catalog_and_quality_gate(out: dict[str, Any], now: Landed) -> dict[str, 
         )
         timings["GX quality gate (Glue job on local Spark)"] = time.time() - started
         result = f"s3://{out['silver_bucket']}/ge-results/{record_type}/dt={dt}/result.json"
+        ok = ok and run["JobRunState"] == "SUCCEEDED"
         console.print(f"GX quality gate on {record_type} dt={dt}: {run['JobRunState']} — result {result}")
-    return timings
+    return timings, ok
 
 
 def main() -> int:
@@ -206,11 +208,15 @@ def main() -> int:
     console.print(f"silver files: {files}   quarantined: {now.quarantined}   DLQ depth: {dlq_depth}")
     for reason, count in now.reasons.most_common():
         console.print(f"  quarantined {count:>4} × {reason}")
-    timings.update(run_catalog_and_quality_gate(out, now))
+    catalog_timings, catalog_ok = run_catalog_and_quality_gate(out, now)
+    timings.update(catalog_timings)
     console.print("The ops replay workflow and the GE gate state machine join the demo with the workflows issue.")
     for stage, seconds in timings.items():
         console.print(f"  {stage}: {seconds:.1f} s")
     ok = sum(now.rows.values()) == expected_rows and now.quarantined == seeded.invalid and dlq_depth == 0
+    if not catalog_ok:
+        console.print("[red]FAILED[/red]: the crawler or the quality gate did not succeed; see `make logs`")
+        return 1
     if not ok:
         console.print(f"[red]FAILED[/red]: expected {expected_rows:,} silver rows and {seeded.invalid} quarantined; "
                       "see `make logs FN=ingest` / `make logs FN=transform`")  # fmt: skip

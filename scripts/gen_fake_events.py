@@ -42,6 +42,7 @@ class FakeEvents:
         self.days_back = days_back
         self._cities = [self.fake.city() for _ in range(200)]
         self._skus = [f"SKU-{self.rng.randrange(10**5):05d}" for _ in range(500)]
+        self._shipment_seq = self.rng.randrange(10**10 - 10**9)
 
     def _event_time(self) -> str:
         moment = self.now - timedelta(seconds=self.rng.uniform(0, self.days_back * 86400))
@@ -49,8 +50,10 @@ class FakeEvents:
 
     def record(self, record_type: str) -> dict[str, Any]:
         base = {"record_type": record_type, "event_time": self._event_time()}
-        shipment_id = f"SHP-{self.rng.randrange(10**8):08d}"
         if record_type == "shipments":
+            # A shipment is booked once: ids are unique per generator (the quality gate checks it).
+            self._shipment_seq += 1
+            shipment_id = f"SHP-{self._shipment_seq:010d}"
             return base | {
                 "shipment_id": shipment_id,
                 "origin": self.rng.choice(self._cities),
@@ -58,6 +61,7 @@ class FakeEvents:
                 "carrier": self.rng.choice(CARRIERS),
                 "weight_kg": round(self.rng.uniform(0.1, 950.0), 2),
             }
+        shipment_id = f"SHP-{self.rng.randrange(10**10):010d}"
         if record_type == "tracking_events":
             return base | {
                 "shipment_id": shipment_id,
@@ -145,7 +149,7 @@ def main(argv: list[str] | None = None) -> int:
     lines = gen.lines(args.count, tuple(args.type or RECORD_TYPES), args.invalid_rate)
     binary: IO[bytes] = sys.stdout.buffer if args.out == "-" else open(args.out, "wb")  # noqa: SIM115
     try:
-        raw: IO[bytes] = gzip.GzipFile(fileobj=binary, mode="wb", mtime=0) if args.gzip else binary
+        raw: IO[bytes] = gzip.GzipFile(fileobj=binary, mode="wb", mtime=0) if args.gzip else binary  # type: ignore[assignment]
         with io.TextIOWrapper(raw, encoding="utf-8", newline="\n") as text:
             valid, invalid = write_events(text, lines, args.format)
     finally:
