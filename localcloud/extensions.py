@@ -76,7 +76,7 @@ def _step_functions_glue_sync_tasks() -> None:
     from moto.stepfunctions.parser.asl.component.state.exec.state_task.service import state_task_service_glue
     from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.resource import ResourceCondition
 
-    state_task_service_glue._SUPPORTED_INTEGRATION_PATTERNS.add(ResourceCondition.WaitForTaskToken)
+    state_task_service_glue._SUPPORTED_INTEGRATION_PATTERNS.add(ResourceCondition.WaitForTaskToken)  # type: ignore[arg-type]
 
 
 def _athena_tags_for_untagged_resources() -> None:
