@@ -61,6 +61,11 @@ LOCAL_STATE_DIR ?= $(CURDIR)/.local-cloud
 export LOCAL_PORT LOCAL_STATE_DIR
 FN ?=
 RULE ?=
+# One Terraform output of ENV, and the AWS CLI for ENV (ENV=local: the local cloud, with its
+# fixed dummy credentials — not secrets).
+OUT = $(PY) -m scripts.stack output
+AWS_ENV = $(if $(filter local,$(ENV)),AWS_ENDPOINT_URL=http://127.0.0.1:$(LOCAL_PORT) AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_DEFAULT_REGION=us-east-1)
+AWS = env $(AWS_ENV) $(VENV)/bin/aws $(if $(filter local,$(ENV)),--endpoint-url http://127.0.0.1:$(LOCAL_PORT))
 
 up: $(VENV)/.installed ## Start the local cloud (emulator on 127.0.0.1:$LOCAL_PORT, fresh state)
 	$(PY) -m localcloud up

@@ -6,10 +6,6 @@
 
 VERIFY_WINDOW_MINUTES ?= 60
 VERIFY_SEED_COUNT ?= 300
-OUT = $(PY) -m scripts.stack output
-# ENV=local: the AWS CLI talks to the local cloud (fixed dummy credentials, not secrets).
-AWS_ENV = $(if $(filter local,$(ENV)),AWS_ENDPOINT_URL=http://127.0.0.1:$(LOCAL_PORT) AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_DEFAULT_REGION=us-east-1)
-AWS = env $(AWS_ENV) $(VENV)/bin/aws $(if $(filter local,$(ENV)),--endpoint-url http://127.0.0.1:$(LOCAL_PORT))
 VERIFY_DIR := $(LOCAL_STATE_DIR)/verify
 
 VERIFY_STEPS := verify-whoami verify-outputs verify-s3-notifications verify-lambdas verify-dynamodb verify-sqs \
