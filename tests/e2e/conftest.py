@@ -23,6 +23,10 @@ import boto3
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
+#: Glue job runs (and Step Functions tasks that start them) execute on local Spark.
+needs_java = pytest.mark.skipif(
+    shutil.which("java") is None, reason="java is not on PATH: Glue runs execute on local Spark, which needs Java 17"
+)
 ENV_DIR = ROOT / "infra" / "terraform" / "envs" / "local"
 
 

@@ -12,7 +12,10 @@ import pyarrow.parquet as pq
 
 from shared.contracts.shipments import Shipment
 from shared.records import arrow_schema
-from tests.e2e.conftest import LocalStack
+from tests.e2e.conftest import LocalStack, needs_java
+
+pytestmark = needs_java
+
 
 GOOD_DT, BAD_DT = "2024-05-01", "2024-05-02"
 

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import json
 
-from tests.e2e.conftest import LocalStack
+from tests.e2e.conftest import LocalStack, needs_java
 from tests.e2e.test_glue_local import put_partition
+
+pytestmark = needs_java
 
 MARKER = "e2e/sfn-marker.json"
 
