@@ -16,7 +16,6 @@ import json
 import sys
 import time
 from collections import Counter
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -31,7 +30,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn  # 
 from rich.table import Table  # noqa: E402
 
 from scripts.gen_fake_events import RECORD_TYPES, FakeEvents  # noqa: E402
-from scripts.stack import client, outputs  # noqa: E402
+from scripts.stack import client, outputs, wait_for  # noqa: E402
 from shared.work_units import object_id  # noqa: E402
 
 console = Console()
@@ -116,16 +115,6 @@ def landed(bucket: str, seeded: Seeded, cache: dict[str, int]) -> Landed:
     return result
 
 
-def wait(check: Callable[[], Any], timeout: float, what: str) -> Any:
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        value = check()
-        if value:
-            return value
-        time.sleep(1)
-    raise TimeoutError(f"timed out after {timeout:.0f}s waiting for {what}")
-
-
 def run_catalog_and_quality_gate(out: dict[str, Any], now: Landed) -> tuple[dict[str, float], bool]:
     """Crawl silver into the catalog and run the GX gate job on the run's largest partition."""
     glue, timings, ok = client("glue"), {}, True
@@ -134,7 +123,7 @@ def run_catalog_and_quality_gate(out: dict[str, Any], now: Landed) -> tuple[dict
         crawler = out["glue_crawler_name"]
         glue.start_crawler(Name=crawler)
         status = lambda: glue.get_crawler(Name=crawler)["Crawler"].get("LastCrawl", {}).get("Status")  # noqa: E731
-        wait(lambda: status() in {"COMPLETED", "FAILED"}, 120, "the crawler")
+        wait_for(lambda: status() in {"COMPLETED", "FAILED"}, 120, "the crawler")
         tables = glue.get_tables(DatabaseName=out["glue_database_name"])["TableList"]
         ok = ok and status() == "COMPLETED"
         timings["Glue crawler"] = time.time() - started
@@ -146,7 +135,7 @@ def run_catalog_and_quality_gate(out: dict[str, Any], now: Landed) -> tuple[dict
         run_id = glue.start_job_run(JobName=out["ge_job_name"], Arguments={"--RECORD_TYPE": record_type, "--DT": dt})[
             "JobRunId"
         ]
-        run = wait(
+        run = wait_for(
             lambda: (
                 (r := glue.get_job_run(JobName=out["ge_job_name"], RunId=run_id)["JobRun"])["JobRunState"]
                 not in {"STARTING", "RUNNING"}

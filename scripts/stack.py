@@ -9,6 +9,8 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import time
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -45,6 +47,17 @@ def outputs(env: str | None = None) -> dict[str, Any]:
     if not values:
         raise StackError(f"ENV={env} has no Terraform outputs: run `make build tf-apply ENV={env}` first")
     return values
+
+
+def wait_for(check: Callable[[], Any], timeout: float, what: str, interval: float = 1.0) -> Any:
+    """Call ``check`` until it returns something truthy (returned); TimeoutError after ``timeout`` s."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        value = check()
+        if value:
+            return value
+        time.sleep(interval)
+    raise TimeoutError(f"timed out after {timeout:.0f}s waiting for {what}")
 
 
 def client(service: str, env: str | None = None) -> Any:

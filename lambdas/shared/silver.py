@@ -12,7 +12,7 @@ import logging
 import os
 import tempfile
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -255,6 +255,104 @@ def quarantine_key(settings: TransformSettings, unit: WorkUnit) -> str:
     return f"{settings.quarantine_prefix}/{unit.dataset}/{unit.output_name}.jsonl"
 
 
+def physical_lines(block: bytes) -> int:
+    """Lines in ``block``: its newlines, plus a last line without one."""
+    return block.count(b"\n") + (0 if not block or block.endswith(b"\n") else 1)
+
+
+@dataclass
+class _UnitRun:
+    """What validating one unit accumulates: partition files, rejections and counters."""
+
+    unit: WorkUnit
+    settings: TransformSettings
+    validator: Validator
+    ctx: SourceContext
+    writers: PartitionWriters
+    result: UnitResult = field(default_factory=UnitResult)
+    rejections: list[Rejection] = field(default_factory=list)
+
+    def take(self, parsed: ParsedBlock) -> None:
+        for record_type, tables in parsed.tables.items():
+            for table in tables:
+                self.writers.add(record_type, table)
+        self.rejections.extend(parsed.rejections)
+        self.result.blank_lines += parsed.blank_lines
+        if parsed.fast_path:
+            self.result.fast_path_blocks += 1
+        else:
+            self.result.slow_path_blocks += 1
+
+    def reject(self, line: int | None, reason: str, raw: bytes = b"") -> None:
+        self.rejections.append(Rejection(line, None, reason, raw))
+
+    def validate(self, s3: Any) -> int:
+        """Feed the unit's content to the validator; returns the number of physical lines seen."""
+        unit, settings = self.unit, self.settings
+        if unit.size > settings.max_object_bytes:
+            self.reject(
+                None, f"object is {unit.size} bytes, over the MAX_OBJECT_BYTES limit of {settings.max_object_bytes}"
+            )
+            return 0 if unit.line_count is None else unit.line_count
+        chunks: Iterator[bytes] = read_unit(s3, unit)
+        if unit.compression == "gzip":
+            chunks = gunzip(chunks, settings.max_decompressed_bytes)
+        if unit.start == 0:
+            chunks = strip_bom(chunks)
+        return self._validate_document(chunks) if unit.format == "json" else self._validate_lines(chunks)
+
+    def _validate_lines(self, chunks: Iterator[bytes]) -> int:
+        first_line, settings = self.unit.first_line, self.settings
+        lines = 0
+        try:
+            for item in line_blocks(chunks, settings.parse_block_bytes, settings.max_line_bytes):
+                if isinstance(item, OversizedLine):
+                    reason = f"line is {item.length} bytes, over the MAX_LINE_BYTES limit of {settings.max_line_bytes}"
+                    self.reject(first_line + item.line_offset, reason, item.prefix)
+                    lines = item.line_offset + 1
+                    continue
+                offset, block = item
+                self.take(self.validator.parse_block(block, first_line + offset, self.ctx))
+                lines = offset + physical_lines(block)
+        except ContentError as exc:
+            self.reject(first_line + lines if lines else None, f"{exc}; content from here on was not read")
+        return lines
+
+    def _validate_document(self, chunks: Iterator[bytes]) -> int:
+        """A ``.json`` object: one JSON array of records, one record, or (mislabelled) JSON Lines."""
+        limit = self.settings.max_json_document_bytes
+        data = bytearray()
+        for chunk in chunks:
+            data += chunk
+            if len(data) > limit:
+                reason = f"JSON document exceeds MAX_JSON_DOCUMENT_BYTES ({limit}); write JSON Lines instead"
+                self.reject(None, reason, bytes(data[:RAW_LIMIT]))
+                return 0
+        raw = bytes(data)
+        try:
+            document = json.loads(raw)
+        except (ValueError, RecursionError) as exc:
+            stripped = raw.strip()
+            if stripped.startswith(b"{") and b"\n" in stripped:
+                self.take(self.validator.parse_block(raw, 1, self.ctx))  # JSON Lines in a .json file
+                return physical_lines(raw)
+            self.reject(None, f"document is not valid JSON: {exc}", raw)
+            return 0
+        items = document if isinstance(document, list) else [document]
+        parsed = ParsedBlock()
+        rows: dict[str, list[dict[str, Any]]] = {}
+        for position, obj in enumerate(items, start=1):
+            element_raw = json.dumps(obj, ensure_ascii=False).encode("utf-8")
+            outcome = self.validator.validate_object(obj, position, element_raw, self.ctx)
+            if isinstance(outcome, Rejection):
+                parsed.rejections.append(outcome)
+            else:
+                rows.setdefault(outcome[0], []).append(outcome[1])
+        self.validator.rows_to_tables(rows, parsed)
+        self.take(parsed)
+        return len(items)
+
+
 def process_unit(
     unit: WorkUnit,
     *,
@@ -264,137 +362,33 @@ def process_unit(
     events: Any = None,
 ) -> UnitResult:
     """Validate one work unit and write its silver files and quarantine entries."""
-    ctx = source_context(unit, settings)
-    result = UnitResult()
-    rejections: list[Rejection] = []
     with tempfile.TemporaryDirectory(prefix="unit-") as workdir:
         writers = PartitionWriters(validator.schemas, workdir, settings.row_group_rows)
-
-        def take(parsed: ParsedBlock) -> None:
-            for record_type, tables in parsed.tables.items():
-                for table in tables:
-                    writers.add(record_type, table)
-            rejections.extend(parsed.rejections)
-            result.blank_lines += parsed.blank_lines
-            if parsed.fast_path:
-                result.fast_path_blocks += 1
-            else:
-                result.slow_path_blocks += 1
-
-        lines_seen = _validate_content(unit, s3, settings, validator, ctx, take, rejections)
+        run = _UnitRun(unit, settings, validator, source_context(unit, settings), writers)
+        lines_seen = run.validate(s3)
         if unit.line_count is not None and lines_seen != unit.line_count:
             raise UnitReadError(
                 f"{unit.source_uri} bytes {unit.start}-{unit.end}: read {lines_seen} lines, planned {unit.line_count}"
             )
-        files = writers.close()
-        for (record_type, dt), path in sorted(files.items()):
-            key = silver_key(settings, record_type, dt, unit)
-            s3.upload_file(path, settings.silver_bucket, key)
+        result = run.result
+        for (record_type, dt), path in sorted(writers.close().items()):
+            s3.upload_file(path, settings.silver_bucket, silver_key(settings, record_type, dt, unit))
             result.files += 1
             result.bytes_written += os.path.getsize(path)
         result.partitions = dict(writers.rows)
         result.rows = sum(writers.rows.values())
-    if rejections:
-        body = "".join(json.dumps(quarantine_entry(unit, r), ensure_ascii=False) + "\n" for r in rejections)
+    if run.rejections:
+        body = "".join(json.dumps(quarantine_entry(unit, r), ensure_ascii=False) + "\n" for r in run.rejections)
         s3.put_object(
             Bucket=settings.silver_bucket,
             Key=quarantine_key(settings, unit),
             Body=body.encode("utf-8"),
             ContentType="application/x-ndjson",
         )
-        result.quarantined = len(rejections)
+        result.quarantined = len(run.rejections)
     if events is not None and settings.emit_partition_events and result.partitions:
         publish_partition_events(events, settings, unit, result)
     return result
-
-
-def _validate_content(
-    unit: WorkUnit,
-    s3: Any,
-    settings: TransformSettings,
-    validator: Validator,
-    ctx: SourceContext,
-    take: Callable[[ParsedBlock], None],
-    rejections: list[Rejection],
-) -> int:
-    """Feed the unit's content to the validator; returns the number of physical lines seen."""
-    if unit.size > settings.max_object_bytes:
-        rejections.append(
-            Rejection(
-                None,
-                None,
-                f"object is {unit.size} bytes, over the MAX_OBJECT_BYTES limit of {settings.max_object_bytes}",
-                b"",
-            )
-        )
-        return 0 if unit.line_count is None else unit.line_count
-    chunks: Iterator[bytes] = read_unit(s3, unit)
-    if unit.compression == "gzip":
-        chunks = gunzip(chunks, settings.max_decompressed_bytes)
-    if unit.start == 0:
-        chunks = strip_bom(chunks)
-    if unit.format == "json":
-        return _validate_document(chunks, settings, validator, ctx, take, rejections)
-    lines = 0
-    try:
-        for item in line_blocks(chunks, settings.parse_block_bytes, settings.max_line_bytes):
-            if isinstance(item, OversizedLine):
-                line = unit.first_line + item.line_offset
-                reason = f"line is {item.length} bytes, over the MAX_LINE_BYTES limit of {settings.max_line_bytes}"
-                rejections.append(Rejection(line, None, reason, item.prefix))
-                lines = item.line_offset + 1
-                continue
-            offset, block = item
-            take(validator.parse_block(block, unit.first_line + offset, ctx))
-            lines = offset + block.count(b"\n") + (0 if block.endswith(b"\n") else 1)
-    except ContentError as exc:
-        failed_at = unit.first_line + lines if lines else None
-        rejections.append(Rejection(failed_at, None, f"{exc}; content from here on was not read", b""))
-    return lines
-
-
-def _validate_document(
-    chunks: Iterator[bytes],
-    settings: TransformSettings,
-    validator: Validator,
-    ctx: SourceContext,
-    take: Callable[[ParsedBlock], None],
-    rejections: list[Rejection],
-) -> int:
-    """A ``.json`` object: one JSON array of records, one record, or (mislabelled) JSON Lines."""
-    data = bytearray()
-    try:
-        for chunk in chunks:
-            data += chunk
-            if len(data) > settings.max_json_document_bytes:
-                limit = settings.max_json_document_bytes
-                raise ContentError(f"JSON document exceeds MAX_JSON_DOCUMENT_BYTES ({limit}); write JSON Lines instead")
-    except ContentError as exc:
-        rejections.append(Rejection(None, None, str(exc), bytes(data[:RAW_LIMIT])))
-        return 0
-    raw = bytes(data)
-    try:
-        document = json.loads(raw)
-    except (ValueError, RecursionError) as exc:
-        stripped = raw.lstrip()
-        if stripped.startswith(b"{") and b"\n" in stripped.strip():
-            take(validator.parse_block(raw, 1, ctx))  # JSON Lines in a .json file
-            return raw.count(b"\n") + (0 if raw.endswith(b"\n") else 1)
-        rejections.append(Rejection(None, None, f"document is not valid JSON: {exc}", raw))
-        return 0
-    items = document if isinstance(document, list) else [document]
-    parsed = ParsedBlock()
-    rows: dict[str, list[dict[str, Any]]] = {}
-    for position, obj in enumerate(items, start=1):
-        element_raw = json.dumps(obj, ensure_ascii=False).encode("utf-8")
-        outcome = validator.validate_object(obj, position, element_raw, ctx)
-        if isinstance(outcome, Rejection):
-            parsed.rejections.append(outcome)
-        else:
-            rows.setdefault(outcome[0], []).append(outcome[1])
-    validator.rows_to_tables(rows, parsed)
-    take(parsed)
-    return len(items)
 
 
 def publish_partition_events(events: Any, settings: TransformSettings, unit: WorkUnit, result: UnitResult) -> None:

@@ -13,7 +13,6 @@ import shutil
 import socket
 import subprocess
 import sys
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +20,8 @@ from typing import Any
 
 import boto3
 import pytest
+
+from scripts.stack import wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 #: Glue job runs (and Step Functions tasks that start them) execute on local Spark.
@@ -54,14 +55,12 @@ class LocalStack:
                             aws_access_key_id="test", aws_secret_access_key="test")  # fmt: skip
 
     def wait_for(self, check: Callable[[], Any], timeout: float = 90, what: str = "condition") -> Any:
-        deadline = time.time() + timeout
-        while time.time() < deadline:
-            value = check()
-            if value:
-                return value
-            time.sleep(1)
-        logs = "\n".join(p.read_text()[-3000:] for p in (self.state_dir / "logs").glob("*.log"))
-        raise AssertionError(f"timed out after {timeout}s waiting for {what}\n--- function logs ---\n{logs}")
+        """Poll ``check``; on timeout fail with the function logs, which say why."""
+        try:
+            return wait_for(check, timeout, what)
+        except TimeoutError as exc:
+            logs = "\n".join(p.read_text()[-3000:] for p in (self.state_dir / "logs").glob("*.log"))
+            raise AssertionError(f"{exc}\n--- function logs ---\n{logs}") from None
 
 
 @pytest.fixture(scope="session")
