@@ -21,6 +21,7 @@ import argparse
 import ast
 import hashlib
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -80,18 +81,28 @@ def install_deps(name: str, requirements: Path, rt: dict[str, str]) -> Path:
     target = ROOT / "build" / ".deps" / f"{name}-{digest}"
     if (target / ".complete").exists():
         return target
-    shutil.rmtree(target, ignore_errors=True)
+    # Install next to the cache entry and rename into place: concurrent builds never see half a tree.
+    staging = target.with_name(f"{target.name}.{os.getpid()}.tmp")
+    shutil.rmtree(staging, ignore_errors=True)
     python_version = rt["runtime"].removeprefix("python")
     arch = {"x86_64": "x86_64", "arm64": "aarch64"}[rt["architecture"]]
     cmd = [
         sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-        "--target", str(target), "--implementation", "cp", "--python-version", python_version,
+        "--target", str(staging), "--implementation", "cp", "--python-version", python_version,
         "--only-binary=:all:", "--platform", f"manylinux2014_{arch}",
         "-r", str(requirements),
     ]  # fmt: skip
     print(f"  installing {requirements.relative_to(ROOT)} for {rt['runtime']}/{rt['architecture']}", flush=True)
     subprocess.run(cmd, check=True)
-    (target / ".complete").write_text(digest)
+    (staging / ".complete").write_text(digest)
+    if target.exists() and not (target / ".complete").exists():
+        shutil.rmtree(target)  # an interrupted pre-rename build
+    try:
+        staging.rename(target)
+    except OSError:  # another build finished the same entry first
+        shutil.rmtree(staging, ignore_errors=True)
+        if not (target / ".complete").exists():
+            raise
     return target
 
 

@@ -80,7 +80,9 @@ def local_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack
         "AWS_DEFAULT_REGION": "us-east-1",
     }
     env.pop("AWS_ENDPOINT_URL", None)
-    _run([sys.executable, "scripts/build_lambdas.py"], env)
+    # A private build dir: concurrent sessions never read each other's half-written zips.
+    artifacts = work / "build"
+    _run([sys.executable, "scripts/build_lambdas.py", "--out", str(artifacts)], env)
     _run([sys.executable, "-m", "localcloud", "up"], env)
     try:
         init = ["terraform", f"-chdir={ENV_DIR}", "init", "-input=false", "-no-color"]
@@ -91,7 +93,7 @@ def local_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack
         state = ["-state", str(work / "terraform.tfstate")]
         endpoint = f"http://127.0.0.1:{port}"
         _run(["terraform", f"-chdir={ENV_DIR}", "apply", "-auto-approve", "-input=false", "-no-color", *state,
-              f"-var=local_endpoint={endpoint}"], env)  # fmt: skip
+              f"-var=local_endpoint={endpoint}", f"-var=artifacts_dir={artifacts}"], env)  # fmt: skip
         raw = json.loads(_run(["terraform", f"-chdir={ENV_DIR}", "output", "-json", *state], env))
         yield LocalStack(endpoint, {k: v["value"] for k, v in raw.items()}, work / "state")
     finally:
