@@ -27,6 +27,7 @@ def install(runtime: Runtime) -> None:
     _step_functions_glue_sync_tasks()
     _athena_tags_for_untagged_resources()
     _sqs_redrive_allow_policy()
+    _sqs_message_move_tasks()
     _lambda_dead_letter_config()
     _lambda_mappings_listed_by_name_or_arn()
     _athena_delete_named_query()
@@ -126,6 +127,142 @@ def _sqs_redrive_allow_policy() -> None:
 
     Queue.attributes = property(attributes)  # type: ignore[assignment,method-assign]
     Queue._set_attributes = _set_attributes  # type: ignore[method-assign]
+
+
+def _sqs_message_move_tasks() -> None:
+    """Gap: the DLQ redrive API (StartMessageMoveTask, ListMessageMoveTasks, CancelMessageMoveTask)
+    is not implemented. A task moves the messages visible in the DLQ when it starts to DestinationArn
+    or, without one, to the DLQ's source queue, at MaxNumberOfMessagesPerSecond, in a background
+    thread; each moved message starts over with a receive count of 0, as on AWS. AWS remembers each
+    message's source queue; moto does not, so a DLQ that several queues share needs DestinationArn."""
+    import base64 as b64
+    import threading
+    import time
+    import uuid
+
+    from moto.core.responses import ActionResult
+    from moto.sqs.exceptions import SQSException
+    from moto.sqs.models import Queue, SQSBackend
+    from moto.sqs.responses import SQSResponse
+
+    class MoveTaskError(SQSException):
+        code = "InvalidParameterValue"
+
+        def __init__(self, message: str, code: str = "InvalidParameterValue") -> None:
+            super().__init__(code, message)
+
+    class MoveTask:
+        def __init__(self, source: Queue, destination: Queue, rate: int | None) -> None:
+            self.handle = b64.b64encode(
+                json.dumps({"taskId": str(uuid.uuid4()), "sourceArn": source.queue_arn}).encode()
+            ).decode()
+            self.source, self.destination, self.rate = source, destination, rate
+            self.status = "RUNNING"
+            self.moved = 0
+            self.to_move = len(source.messages)
+            self.failure_reason: str | None = None
+            self.started_ms = int(time.time() * 1000)
+            self.cancelled = threading.Event()
+
+        def run(self, backend: SQSBackend) -> None:
+            try:
+                while self.moved < self.to_move and not self.cancelled.is_set():
+                    with self.source._messages_lock:
+                        visible = self.source.messages
+                        if not visible:
+                            break
+                        message = visible[0]
+                        self.source._messages.remove(message)
+                    backend.send_message(
+                        self.destination.name,
+                        message.body,
+                        message_attributes=message.message_attributes or None,
+                        deduplication_id=message.deduplication_id,
+                        group_id=message.group_id,
+                    )
+                    self.moved += 1
+                    if self.rate:
+                        time.sleep(1 / self.rate)
+                self.status = "CANCELLED" if self.cancelled.is_set() else "COMPLETED"
+            except Exception as exc:  # the task fails with a reason, as on AWS; the thread ends
+                self.status, self.failure_reason = "FAILED", f"{type(exc).__name__}: {exc}"[:500]
+
+        def as_dict(self) -> dict[str, Any]:
+            result: dict[str, Any] = {
+                "Status": self.status,
+                "SourceArn": self.source.queue_arn,
+                "DestinationArn": self.destination.queue_arn,
+                "ApproximateNumberOfMessagesMoved": self.moved,
+                "ApproximateNumberOfMessagesToMove": self.to_move,
+                "StartedTimestamp": self.started_ms,
+            }
+            if self.status == "RUNNING":
+                result["TaskHandle"] = self.handle
+            if self.rate:
+                result["MaxNumberOfMessagesPerSecond"] = self.rate
+            if self.failure_reason:
+                result["FailureReason"] = self.failure_reason
+            return result
+
+    def tasks_of(backend: SQSBackend) -> list[MoveTask]:
+        if not hasattr(backend, "message_move_tasks"):
+            backend.message_move_tasks = []  # type: ignore[attr-defined]
+        return backend.message_move_tasks  # type: ignore[attr-defined,no-any-return]
+
+    def queue_by_arn(backend: SQSBackend, arn: str, role: str) -> Queue:
+        queue = backend.queues.get(arn.rsplit(":", 1)[-1])
+        if queue is None or queue.queue_arn != arn:
+            raise MoveTaskError(f"{role} queue {arn} does not exist", "ResourceNotFoundException")
+        return queue
+
+    def start_message_move_task(self: SQSResponse) -> ActionResult:
+        backend = self.sqs_backend
+        source = queue_by_arn(backend, self._get_param("SourceArn"), "source")
+        sources = backend.list_dead_letter_source_queues(source.name)
+        if not sources:
+            raise MoveTaskError("Source queue must be configured as a Dead Letter Queue.")
+        destination_arn = self._get_param("DestinationArn")
+        if destination_arn:
+            destination = queue_by_arn(backend, destination_arn, "destination")
+        elif len(sources) == 1:
+            destination = sources[0]
+        else:
+            raise MoveTaskError(
+                f"{source.name} is the dead-letter queue of {len(sources)} queues: the local cloud does not "
+                "remember each message's source queue, so pass DestinationArn"
+            )
+        tasks = tasks_of(backend)
+        if any(t.source is source and t.status == "RUNNING" for t in tasks):
+            raise MoveTaskError(f"a message move task is already running for {source.queue_arn}")
+        rate = self._get_param("MaxNumberOfMessagesPerSecond")
+        task = MoveTask(source, destination, int(rate) if rate else None)
+        tasks.append(task)
+        threading.Thread(target=task.run, args=(backend,), name=f"sqs-move-{source.name}", daemon=True).start()
+        return ActionResult({"TaskHandle": task.handle})
+
+    def list_message_move_tasks(self: SQSResponse) -> ActionResult:
+        backend = self.sqs_backend
+        source = queue_by_arn(backend, self._get_param("SourceArn"), "source")
+        limit = int(self._get_param("MaxResults") or 1)
+        if not 1 <= limit <= 10:
+            raise MoveTaskError("MaxResults must be between 1 and 10")
+        newest_first = [t for t in reversed(tasks_of(backend)) if t.source is source][:limit]
+        return ActionResult({"Results": [t.as_dict() for t in newest_first]})
+
+    def cancel_message_move_task(self: SQSResponse) -> ActionResult:
+        handle = self._get_param("TaskHandle")
+        task = next((t for t in tasks_of(self.sqs_backend) if t.handle == handle), None)
+        if task is None:
+            raise MoveTaskError(f"no message move task with handle {handle}", "ResourceNotFoundException")
+        if task.status != "RUNNING":
+            raise MoveTaskError(f"the task is {task.status}, only a RUNNING task can be cancelled")
+        task.status = "CANCELLING"
+        task.cancelled.set()
+        return ActionResult({"ApproximateNumberOfMessagesMoved": task.moved})
+
+    SQSResponse.start_message_move_task = start_message_move_task  # type: ignore[attr-defined]
+    SQSResponse.list_message_move_tasks = list_message_move_tasks  # type: ignore[attr-defined]
+    SQSResponse.cancel_message_move_task = cancel_message_move_task  # type: ignore[attr-defined]
 
 
 def _lambda_dead_letter_config() -> None:
