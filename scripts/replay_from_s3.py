@@ -1,0 +1,142 @@
+#!/usr/bin/env python3
+"""Re-run the transform for bronze objects by publishing their work units straight to the queue.
+
+This BYPASSES INGEST'S IDEMPOTENCY ON PURPOSE: objects that were already ingested are planned
+again and their claim-check messages sent to the events queue, without touching the idempotency
+table. Units are planned by ingest's own code (shared.ingest.plan_units) with the deployed ingest
+function's settings (WORK_UNIT_BYTES, ...), so every unit has the byte range ingest gave it and
+the transform overwrites the unit's earlier output files instead of adding rows. (Planned with
+other settings, the ranges — and so the file names — would differ and rows would be duplicated;
+that is why the settings are read from the function.) Use it after a transform or contract fix
+to rebuild silver for objects in place. To re-ingest through the whole pipeline instead, use
+replay_via_s3_copy.py.
+
+Because it bypasses a safety check, sending requires --i-know-this-bypasses-idempotency;
+--dry-run plans and lists the units without it.
+
+Examples:
+  scripts/replay_from_s3.py --since 6h --dry-run
+  scripts/replay_from_s3.py --since 6h --i-know-this-bypasses-idempotency
+  scripts/replay_from_s3.py --key bronze/shipments/a.jsonl --i-know-this-bypasses-idempotency
+  ENV=dev scripts/replay_from_s3.py --keys-file keys.txt --i-know-this-bypasses-idempotency
+
+Defaults come from ENV's Terraform outputs (bronze_bucket, queue_url, ingest_lambda).
+
+Exit codes: 0 sent (or planned with --dry-run), 1 planning or sending failed, 2 a usage error
+(including a missing guard flag and "nothing selected").
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[:0] = [p for p in (str(ROOT), str(ROOT / "lambdas")) if p not in sys.path]
+
+from scripts.operator_cli import (  # noqa: E402
+    BronzeObject,
+    UsageError,
+    add_progress_flag,
+    add_selection_args,
+    from_stack,
+    progress_bar,
+    run_guarded,
+    selected_objects,
+)
+from scripts.stack import client  # noqa: E402
+from shared.config import IngestSettings  # noqa: E402
+from shared.ingest import plan_units, send_units  # noqa: E402
+from shared.s3_events import ObjectRef  # noqa: E402
+from shared.work_units import WorkUnit  # noqa: E402
+
+GUARD_FLAG = "--i-know-this-bypasses-idempotency"
+#: Stands in for the idempotency table, which replay never touches (IngestSettings requires a name).
+NO_TABLE = "(not used: replay bypasses idempotency)"
+
+
+def ingest_settings(lambda_client: Any, function_name: str | None, queue_url: str) -> IngestSettings:
+    """The deployed ingest function's settings (its environment), sending to ``queue_url``;
+    the defaults when no function is known."""
+    env: dict[str, str] = {}
+    if function_name:
+        config = lambda_client.get_function_configuration(FunctionName=function_name)
+        env = dict((config.get("Environment") or {}).get("Variables") or {})
+    return IngestSettings.from_env({**env, "QUEUE_URL": queue_url, "IDEMPOTENCY_TABLE": NO_TABLE})
+
+
+def object_ref(obj: BronzeObject) -> ObjectRef:
+    """The reference ingest would build from the object's S3 notification."""
+    written = obj.last_modified.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return ObjectRef(obj.bucket, obj.key, obj.etag, obj.size, obj.version_id, written)
+
+
+def plan_all(s3: Any, objects: list[BronzeObject], settings: IngestSettings) -> list[WorkUnit]:
+    units: list[WorkUnit] = []
+    for obj in objects:
+        units += plan_units(object_ref(obj), s3=s3, settings=settings)
+    return units
+
+
+def publish(sqs: Any, units: list[WorkUnit], settings: IngestSettings, progress: str) -> None:
+    with progress_bar(progress, len(units), "unit", "publish", threshold=100) as bar:
+        for offset in range(0, len(units), 100):
+            batch = units[offset : offset + 100]
+            send_units(batch, sqs=sqs, queue_url=settings.queue_url, attempts=settings.send_attempts)
+            bar.update(len(batch))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--bucket", help="bronze bucket (default: Terraform output bronze_bucket of ENV)")
+    parser.add_argument("--queue-url", help="events queue (default: Terraform output queue_url of ENV)")
+    parser.add_argument(
+        "--ingest-function",
+        help="ingest function whose settings plan the units (default: Terraform output ingest_lambda of ENV; "
+        "without one, ingest's defaults)",
+    )
+    parser.add_argument("--dry-run", action="store_true", help="plan and list the units; send nothing")
+    parser.add_argument(GUARD_FLAG, dest="bypass_confirmed", action="store_true", help="required to send")
+    add_selection_args(parser)
+    add_progress_flag(parser)
+    args = parser.parse_args(argv)
+    if not args.dry_run and not args.bypass_confirmed:
+        parser.error(
+            f"this replay bypasses ingest's idempotency (already-ingested objects are transformed again); "
+            f"pass {GUARD_FLAG} to send, or --dry-run to see the plan"
+        )
+    return run_guarded(lambda: _replay(args))
+
+
+def _replay(args: argparse.Namespace) -> int:
+    bucket = from_stack(args.bucket, "bronze_bucket", "--bucket")
+    queue_url = from_stack(args.queue_url, "queue_url", "--queue-url")
+    function = args.ingest_function
+    if not function:
+        try:
+            function = from_stack(None, "ingest_lambda", "--ingest-function")
+        except UsageError as exc:
+            print(f"note: planning with ingest's default settings: {exc}", file=sys.stderr)
+    settings = ingest_settings(client("lambda") if function else None, function, queue_url)
+    s3 = client("s3")
+    selected = selected_objects(s3, bucket, args)
+    objects = [o for o in selected if o.key.startswith(settings.bronze_prefix)]
+    for outside in (o for o in selected if not o.key.startswith(settings.bronze_prefix)):
+        print(f"note: skipped s3://{bucket}/{outside.key} (outside {settings.bronze_prefix})", file=sys.stderr)
+    if not objects:
+        raise UsageError(f"no objects selected under s3://{bucket}/{settings.bronze_prefix} (check the selection)")
+    units = plan_all(s3, objects, settings)
+    for unit in units:
+        print(f"{unit.source_uri} unit {unit.index + 1}/{unit.count} bytes {unit.start}-{unit.end}")
+    if args.dry_run:
+        print(f"planned {len(units)} units for {len(objects)} objects; sent nothing (--dry-run)", file=sys.stderr)
+        return 0
+    publish(client("sqs"), units, settings, args.progress)
+    print(f"sent {len(units)} work units for {len(objects)} objects to {queue_url}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
