@@ -97,6 +97,14 @@ class TransformSettings:
     #: Publish a "silver partition ready" EventBridge event per partition written.
     emit_partition_events: bool = _env("EMIT_PARTITION_EVENTS", kind=bool, default=False)
     event_bus_name: str = _env("EVENT_BUS_NAME", default="default")
+    #: At most one "partition ready" event per partition per this many seconds (0 = every write).
+    partition_event_debounce_seconds: int = _env("PARTITION_EVENT_DEBOUNCE_SECONDS", kind=int, default=300)
+    #: DynamoDB table holding the debounce claims (the idempotency table, under its own key prefix).
+    partition_claims_table: str = _env("PARTITION_CLAIMS_TABLE", default="")
+    #: Glue database to register new silver partitions in directly (empty = leave it to the crawler).
+    catalog_database: str = _env("CATALOG_DATABASE", default="")
+    #: Prefix of the catalog table names (the crawler's table prefix, so both name tables alike).
+    catalog_table_prefix: str = _env("CATALOG_TABLE_PREFIX", default="")
     #: Objects larger than this are quarantined as one entry instead of being read.
     max_object_bytes: int = _env("MAX_OBJECT_BYTES", kind=int, default=16 * 1024 * MiB)
     #: CloudWatch namespace of the EMF metrics (Powertools).
@@ -129,3 +137,33 @@ class TransformSettings:
             raise SettingsError("MAX_LINE_BYTES must be at least 1024")
         if self.parse_block_bytes < self.max_line_bytes:
             raise SettingsError("PARSE_BLOCK_BYTES must be at least MAX_LINE_BYTES")
+        if self.partition_event_debounce_seconds < 0:
+            raise SettingsError("PARTITION_EVENT_DEBOUNCE_SECONDS must not be negative")
+        if self.emit_partition_events and self.partition_event_debounce_seconds and not self.partition_claims_table:
+            raise SettingsError(
+                "PARTITION_CLAIMS_TABLE is required when EMIT_PARTITION_EVENTS is on and "
+                "PARTITION_EVENT_DEBOUNCE_SECONDS > 0 (set it, or set the debounce to 0)"
+            )
+
+
+@dataclass(frozen=True)
+class OpsSettings:
+    """The ops workflow's task functions: the stack defaults a workflow request falls back to."""
+
+    bronze_bucket: str = _env("BRONZE_BUCKET", default="")
+    bronze_prefix: str = _env("BRONZE_PREFIX", default="bronze/")
+    #: Replay copies land under <REPLAY_PREFIX><execution name>/<original key>.
+    replay_prefix: str = _env("REPLAY_PREFIX", default="bronze/replay/")
+    silver_bucket: str = _env("SILVER_BUCKET", default="")
+    silver_prefix: str = _env("SILVER_PREFIX", default="silver")
+    quarantine_prefix: str = _env("QUARANTINE_PREFIX", default="quarantine")
+    queue_url: str = _env("QUEUE_URL", default="")
+    dlq_url: str = _env("DLQ_URL", default="")
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> OpsSettings:
+        return _load(cls, env)
+
+    def validate(self) -> None:
+        if not self.replay_prefix.startswith(self.bronze_prefix):
+            raise SettingsError(f"REPLAY_PREFIX={self.replay_prefix!r} must start with BRONZE_PREFIX")

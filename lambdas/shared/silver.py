@@ -12,7 +12,7 @@ import logging
 import os
 import tempfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -31,8 +31,6 @@ log = logging.getLogger(__name__)
 READ_CHUNK_BYTES = 1024 * 1024
 RAW_LIMIT = 64 * 1024
 UTF8_BOM = b"\xef\xbb\xbf"
-EVENT_SOURCE = "serverless-elt.transform"
-PARTITION_READY = "silver partition ready"
 
 
 class UnitReadError(RuntimeError):
@@ -359,9 +357,10 @@ def process_unit(
     s3: Any,
     settings: TransformSettings,
     validator: Validator,
-    events: Any = None,
+    announce: Callable[[WorkUnit, UnitResult], None] | None = None,
 ) -> UnitResult:
-    """Validate one work unit and write its silver files and quarantine entries."""
+    """Validate one work unit and write its silver files and quarantine entries; then hand the
+    partitions it wrote to ``announce`` (catalog registration, "partition ready" events)."""
     with tempfile.TemporaryDirectory(prefix="unit-") as workdir:
         writers = PartitionWriters(validator.schemas, workdir, settings.row_group_rows)
         run = _UnitRun(unit, settings, validator, source_context(unit, settings), writers)
@@ -386,32 +385,6 @@ def process_unit(
             ContentType="application/x-ndjson",
         )
         result.quarantined = len(run.rejections)
-    if events is not None and settings.emit_partition_events and result.partitions:
-        publish_partition_events(events, settings, unit, result)
+    if announce is not None and result.partitions:
+        announce(unit, result)
     return result
-
-
-def publish_partition_events(events: Any, settings: TransformSettings, unit: WorkUnit, result: UnitResult) -> None:
-    entries = [
-        {
-            "Source": EVENT_SOURCE,
-            "DetailType": PARTITION_READY,
-            "EventBusName": settings.event_bus_name,
-            "Detail": json.dumps(
-                {
-                    "silver_bucket": settings.silver_bucket,
-                    "silver_prefix": settings.silver_prefix,
-                    "record_type": record_type,
-                    "dt": dt,
-                    "files": 1,
-                    "rows": rows,
-                    "key": silver_key(settings, record_type, dt, unit),
-                }
-            ),
-        }
-        for (record_type, dt), rows in sorted(result.partitions.items())
-    ]
-    for offset in range(0, len(entries), 10):
-        response = events.put_events(Entries=entries[offset : offset + 10])
-        if response.get("FailedEntryCount"):
-            log.warning("some partition events were not published", extra={"failed": response["FailedEntryCount"]})

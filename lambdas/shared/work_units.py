@@ -103,8 +103,12 @@ def detect_format(key: str) -> tuple[Format, Literal["gzip"] | None]:
 
 
 def dataset_of(key: str, bronze_prefix: str) -> str:
-    """The first path segment under the bronze prefix (``bronze/<dataset>/...``), a label only."""
+    """The first path segment under the bronze prefix (``bronze/<dataset>/...``), a label only.
+    A replay copy (``bronze/replay/<run>/<original key>``) is labelled like its original."""
     rest = key[len(bronze_prefix) :] if key.startswith(bronze_prefix) else key
+    replayed = rest.split("/", 2)
+    if len(replayed) == 3 and replayed[0] == "replay" and replayed[2].startswith(bronze_prefix):
+        return dataset_of(replayed[2], bronze_prefix)
     head, sep, _ = rest.partition("/")
     return head if sep and head else "_root"
 

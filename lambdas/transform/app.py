@@ -13,6 +13,7 @@ from aws_lambda_powertools.utilities.batch.types import PartialItemFailureRespon
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 from shared.config import TransformSettings
+from shared.partition_ready import CatalogRegistrar, PartitionAnnouncer
 from shared.records import Validator
 from shared.silver import process_unit
 from shared.work_units import WorkUnit
@@ -23,13 +24,27 @@ copy_config_to_registered_loggers(source_logger=logger, include={"shared"})
 metrics = Metrics(namespace=settings.metrics_namespace)
 processor = BatchProcessor(event_type=EventType.SQS)
 s3 = boto3.client("s3")
-events = boto3.client("events") if settings.emit_partition_events else None
 validator = Validator()
+announce = PartitionAnnouncer(
+    settings,
+    events=boto3.client("events") if settings.emit_partition_events else None,
+    dynamodb=boto3.client("dynamodb") if settings.emit_partition_events else None,
+    registrar=CatalogRegistrar(
+        boto3.client("glue"),
+        settings.catalog_database,
+        settings.silver_bucket,
+        settings.silver_prefix,
+        validator.schemas,
+        settings.catalog_table_prefix,
+    )
+    if settings.catalog_database
+    else None,
+)
 
 
 def record_handler(record: SQSRecord) -> dict[str, Any]:
     unit = WorkUnit.from_message(record.body)
-    result = process_unit(unit, s3=s3, settings=settings, validator=validator, events=events)
+    result = process_unit(unit, s3=s3, settings=settings, validator=validator, announce=announce)
     for name, value in (
         ("RecordsOut", result.rows),
         ("RecordsQuarantined", result.quarantined),

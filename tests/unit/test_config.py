@@ -1,6 +1,6 @@
 import pytest
 
-from shared.config import IngestSettings, SettingsError, TransformSettings
+from shared.config import IngestSettings, OpsSettings, SettingsError, TransformSettings
 
 
 def test_required_variables_are_named() -> None:
@@ -11,8 +11,11 @@ def test_required_variables_are_named() -> None:
 
 
 def test_defaults_and_parsing() -> None:
-    s = TransformSettings.from_env({"SILVER_BUCKET": "s", "EMIT_PARTITION_EVENTS": "TRUE"})
+    s = TransformSettings.from_env(
+        {"SILVER_BUCKET": "s", "EMIT_PARTITION_EVENTS": "TRUE", "PARTITION_CLAIMS_TABLE": "t"}
+    )
     assert (s.silver_prefix, s.quarantine_prefix, s.emit_partition_events) == ("silver", "quarantine", True)
+    assert (s.partition_event_debounce_seconds, s.catalog_database) == (300, "")
     i = IngestSettings.from_env({"QUEUE_URL": "q", "IDEMPOTENCY_TABLE": "t"})
     assert i.idempotency_ttl_seconds == 30 * 86400 and i.bronze_prefix == "bronze/"
 
@@ -23,8 +26,16 @@ def test_defaults_and_parsing() -> None:
         ({"EMIT_PARTITION_EVENTS": "maybe"}, "EMIT_PARTITION_EVENTS"),
         ({"MAX_LINE_BYTES": "lots"}, "MAX_LINE_BYTES"),
         ({"SILVER_PREFIX": "/silver"}, "SILVER_PREFIX"),
+        ({"EMIT_PARTITION_EVENTS": "true"}, "PARTITION_CLAIMS_TABLE is required"),
+        ({"PARTITION_EVENT_DEBOUNCE_SECONDS": "-1"}, "PARTITION_EVENT_DEBOUNCE_SECONDS"),
     ],
 )
 def test_bad_values_are_reported(env: dict[str, str], message: str) -> None:
     with pytest.raises(SettingsError, match=message):
         TransformSettings.from_env({"SILVER_BUCKET": "s", **env})
+
+
+def test_ops_settings_keep_replays_under_bronze() -> None:
+    assert OpsSettings.from_env({}).replay_prefix == "bronze/replay/"
+    with pytest.raises(SettingsError, match="REPLAY_PREFIX"):
+        OpsSettings.from_env({"REPLAY_PREFIX": "replay/"})

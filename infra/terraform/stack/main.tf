@@ -46,8 +46,11 @@ module "pipeline" {
   ge_eventbridge_enabled        = var.ge_eventbridge_enabled
   ge_emit_events_from_transform = var.ge_emit_events_from_transform
   ge_quarantine_enabled         = var.ge_quarantine_enabled
-  observability_enabled         = var.observability_enabled
-  athena_enabled                = var.athena_enabled
+  catalog_registration_enabled  = var.catalog_registration_enabled
+
+  partition_event_debounce_seconds = var.partition_event_debounce_seconds
+  observability_enabled            = var.observability_enabled
+  athena_enabled                   = var.athena_enabled
 
   alarm_email_addresses            = var.alarm_email_addresses
   alarm_oldest_message_age_seconds = var.alarm_oldest_message_age_seconds

@@ -226,6 +226,16 @@ variable "ge_emit_events_from_transform" {
   type        = bool
 }
 
+variable "partition_event_debounce_seconds" {
+  description = "At most one partition-ready event per partition per this many seconds (the GE gate waits as long)."
+  type        = number
+}
+
+variable "catalog_registration_enabled" {
+  description = "The transform registers new silver partitions in the Glue catalog (no crawler run needed)."
+  type        = bool
+}
+
 variable "ge_quarantine_enabled" {
   description = "The GE gate writes quarantine markers for failed partitions."
   type        = bool

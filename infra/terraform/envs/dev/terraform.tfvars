@@ -25,19 +25,22 @@ esm_maximum_concurrency     = 10
 queue_max_receive_count     = 5
 
 # Feature toggles
-# Workflows wait for their ASL definitions (workflows issue): until then they stay off.
-ops_enabled                   = false
+ops_enabled                   = true
 ops_schedule_enabled          = false
 glue_enabled                  = true
 glue_job_enabled              = true
 ge_enabled                    = true
-ge_workflow_enabled           = false
-ge_eventbridge_enabled        = false
-ge_emit_events_from_transform = false
-ge_quarantine_enabled         = false
+ge_workflow_enabled           = true
+ge_eventbridge_enabled        = true
+ge_emit_events_from_transform = true
+ge_quarantine_enabled         = true
+catalog_registration_enabled  = true
 observability_enabled         = true
 athena_enabled                = true
 
 # Alarms: dev is fed irregularly, so silence is not an alarm there.
 alarm_oldest_message_age_seconds = 1800
 alarm_no_silver_writes_hours     = 0
+
+# "Silver partition ready" debounce: one event (and one GE run) per partition per 5 minutes.
+partition_event_debounce_seconds = 300

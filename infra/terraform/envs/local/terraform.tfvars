@@ -26,20 +26,25 @@ esm_batching_window_seconds = 5
 esm_maximum_concurrency     = 10
 queue_max_receive_count     = 5
 
-# Feature toggles (as in dev)
-# Workflows wait for their ASL definitions (workflows issue): until then they stay off.
-ops_enabled                   = false
+# Feature toggles (as in dev, except the GE auto-trigger: each validation is a local Spark run, so
+# a seed of many partitions would start many; run the gate with `make ge-start`, or turn the
+# trigger on with -var=ge_eventbridge_enabled=true -var=ge_emit_events_from_transform=true)
+ops_enabled                   = true
 ops_schedule_enabled          = false
 glue_enabled                  = true
 glue_job_enabled              = true
 ge_enabled                    = true
-ge_workflow_enabled           = false
+ge_workflow_enabled           = true
 ge_eventbridge_enabled        = false
 ge_emit_events_from_transform = false
-ge_quarantine_enabled         = false
+ge_quarantine_enabled         = true
+catalog_registration_enabled  = true
 observability_enabled         = true
 athena_enabled                = true
 
 # Alarms: nobody watches the local cloud's silence.
 alarm_oldest_message_age_seconds = 1800
 alarm_no_silver_writes_hours     = 0
+
+# "Silver partition ready" debounce: one event (and one GE run) per partition per 5 minutes.
+partition_event_debounce_seconds = 300

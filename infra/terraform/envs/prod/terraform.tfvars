@@ -25,19 +25,22 @@ esm_maximum_concurrency     = 50
 queue_max_receive_count     = 5
 
 # Feature toggles
-# Workflows wait for their ASL definitions (workflows issue): until then they stay off.
-ops_enabled                   = false
+ops_enabled                   = true
 ops_schedule_enabled          = false
 glue_enabled                  = true
 glue_job_enabled              = true
 ge_enabled                    = true
-ge_workflow_enabled           = false
-ge_eventbridge_enabled        = false
-ge_emit_events_from_transform = false
-ge_quarantine_enabled         = false
+ge_workflow_enabled           = true
+ge_eventbridge_enabled        = true
+ge_emit_events_from_transform = true
+ge_quarantine_enabled         = true
+catalog_registration_enabled  = false
 observability_enabled         = true
 athena_enabled                = true
 
 # Alarms (subscribe on-call addresses with alarm_email_addresses = ["..."])
 alarm_oldest_message_age_seconds = 900
 alarm_no_silver_writes_hours     = 24
+
+# "Silver partition ready" debounce: one event (and one GE run) per partition per 5 minutes.
+partition_event_debounce_seconds = 300

@@ -47,7 +47,7 @@ locals {
   metrics_namespace = local.name
 
   # "Silver partition ready" events (transform -> EventBridge -> GE gate); the values the
-  # transform publishes (lambdas/shared/silver.py).
+  # transform publishes (lambdas/shared/partition_ready.py).
   partition_event_source      = "serverless-elt.transform"
   partition_event_detail_type = "silver partition ready"
 
@@ -331,10 +331,33 @@ module "transform_role" {
         resources = ["${local.log_arn}:/aws/lambda/${local.name}-transform:*"]
       },
     ],
-    var.ge_emit_events_from_transform ? [{
-      sid       = "EmitPartitionEvents"
-      actions   = ["events:PutEvents"]
-      resources = [local.event_bus_arn]
+    var.ge_emit_events_from_transform ? [
+      {
+        sid        = "EmitPartitionEvents"
+        actions    = ["events:PutEvents"]
+        resources  = [local.event_bus_arn]
+        conditions = []
+      },
+      {
+        # Debounce claims live in the idempotency table under their own key prefix, and only there.
+        sid       = "ClaimPartitionAnnouncements"
+        actions   = ["dynamodb:PutItem"]
+        resources = [module.idempotency_table.arn]
+        conditions = [{
+          test     = "ForAllValues:StringLike"
+          variable = "dynamodb:LeadingKeys"
+          values   = ["partition-ready#*"]
+        }]
+      },
+    ] : [],
+    var.catalog_registration_enabled ? [{
+      sid     = "RegisterSilverPartitions"
+      actions = ["glue:CreateTable", "glue:BatchCreatePartition"]
+      resources = [
+        "arn:${local.partition}:glue:${local.region}:${local.account_id}:catalog",
+        "arn:${local.partition}:glue:${local.region}:${local.account_id}:database/${local.glue_database_name}",
+        "arn:${local.partition}:glue:${local.region}:${local.account_id}:table/${local.glue_database_name}/${var.glue_table_prefix}*",
+      ]
     }] : [],
     local.kms_statements,
   )
@@ -360,14 +383,18 @@ module "transform" {
   tags                           = var.tags
 
   environment_variables = {
-    SILVER_BUCKET                = module.silver_bucket.id
-    SILVER_PREFIX                = local.silver_prefix
-    QUARANTINE_PREFIX            = local.quarantine_prefix
-    EMIT_PARTITION_EVENTS        = tostring(var.ge_emit_events_from_transform)
-    EVENT_BUS_NAME               = var.event_bus_name
-    POWERTOOLS_SERVICE_NAME      = "transform"
-    POWERTOOLS_METRICS_NAMESPACE = local.metrics_namespace
-    LOG_LEVEL                    = var.log_level
+    SILVER_BUCKET                    = module.silver_bucket.id
+    SILVER_PREFIX                    = local.silver_prefix
+    QUARANTINE_PREFIX                = local.quarantine_prefix
+    EMIT_PARTITION_EVENTS            = tostring(var.ge_emit_events_from_transform)
+    EVENT_BUS_NAME                   = var.event_bus_name
+    PARTITION_EVENT_DEBOUNCE_SECONDS = tostring(var.partition_event_debounce_seconds)
+    PARTITION_CLAIMS_TABLE           = var.ge_emit_events_from_transform ? module.idempotency_table.name : ""
+    CATALOG_DATABASE                 = var.catalog_registration_enabled ? local.glue_database_name : ""
+    CATALOG_TABLE_PREFIX             = var.glue_table_prefix
+    POWERTOOLS_SERVICE_NAME          = "transform"
+    POWERTOOLS_METRICS_NAMESPACE     = local.metrics_namespace
+    LOG_LEVEL                        = var.log_level
   }
 }
 

@@ -435,6 +435,30 @@ variable "ge_emit_events_from_transform" {
   default     = false
 }
 
+variable "partition_event_debounce_seconds" {
+  description = "At most one \"silver partition ready\" event per partition per this many seconds; the GE gate waits as long before it validates, so writes in the window are covered (0 = an event per unit, no wait)."
+  type        = number
+  nullable    = false
+  default     = 300
+
+  validation {
+    condition     = var.partition_event_debounce_seconds >= 0 && var.partition_event_debounce_seconds <= 86400
+    error_message = "partition_event_debounce_seconds must be between 0 and 86400."
+  }
+}
+
+variable "catalog_registration_enabled" {
+  description = "The transform registers new silver partitions (and the dataset tables) in the Glue catalog itself: cheaper and immediate compared with a crawler run. Needs glue_enabled (the database)."
+  type        = bool
+  nullable    = false
+  default     = false
+
+  validation {
+    condition     = !var.catalog_registration_enabled || var.glue_enabled
+    error_message = "catalog_registration_enabled requires glue_enabled (it registers into the stack's Glue database)."
+  }
+}
+
 variable "ge_quarantine_enabled" {
   description = "The GE gate writes a quarantine marker for partitions that fail validation."
   type        = bool

@@ -113,7 +113,7 @@ resource "aws_sfn_state_machine" "this" {
     ge_job_name              = var.ge_job_name
     silver_bucket            = var.silver_bucket_name
     results_prefix           = var.results_prefix
-    quarantine_enabled       = tostring(var.quarantine_enabled)
+    quarantine_enabled       = var.quarantine_enabled
     quarantine_marker_prefix = var.quarantine_marker_prefix
     notification_topic_arn   = aws_sns_topic.notifications.arn
   }))
@@ -125,43 +125,30 @@ resource "aws_sfn_state_machine" "this" {
   }
 }
 
-module "trigger_role" {
-  source = "../iam"
+# The transform debounces its events per partition (one per PARTITION_EVENT_DEBOUNCE_SECONDS) and
+# each event carries quiet_seconds, which the gate waits before it validates.
+module "trigger" {
+  source = "../workflow_trigger"
   count  = var.eventbridge_enabled ? 1 : 0
 
+  name                     = "${var.name}-partition-ready"
+  description              = "Validate each silver partition the transform reports as written"
+  state_machine_arn        = aws_sfn_state_machine.this.arn
   role_name                = "${var.role_name_prefix}-trigger"
-  description              = "EventBridge trigger of ${var.name}"
-  trusted_services         = ["events.amazonaws.com"]
-  source_account_id        = data.aws_caller_identity.current.account_id
   permissions_boundary_arn = var.permissions_boundary_arn
+  event_bus_name           = var.event_bus_name
   tags                     = var.tags
-
-  policy_statements = [{
-    sid       = "StartGate"
-    actions   = ["states:StartExecution"]
-    resources = [aws_sfn_state_machine.this.arn]
-  }]
-}
-
-resource "aws_cloudwatch_event_rule" "partition_ready" {
-  count = var.eventbridge_enabled ? 1 : 0
-
-  name           = "${var.name}-partition-ready"
-  description    = "Validate each silver partition the transform reports as written"
-  event_bus_name = var.event_bus_name
-  tags           = var.tags
 
   event_pattern = jsonencode({
     source        = [var.partition_event_source]
     "detail-type" = [var.partition_event_detail_type]
   })
-}
-
-resource "aws_cloudwatch_event_target" "partition_ready" {
-  count = var.eventbridge_enabled ? 1 : 0
-
-  rule           = aws_cloudwatch_event_rule.partition_ready[0].name
-  event_bus_name = var.event_bus_name
-  arn            = aws_sfn_state_machine.this.arn
-  role_arn       = module.trigger_role[0].arn
+  input_transformer = {
+    input_paths = {
+      record_type   = "$.detail.record_type"
+      dt            = "$.detail.dt"
+      quiet_seconds = "$.detail.quiet_seconds"
+    }
+    input_template = "{\"record_type\": <record_type>, \"dt\": <dt>, \"quiet_seconds\": <quiet_seconds>}"
+  }
 }

@@ -15,7 +15,7 @@ output "notification_topic_arn" {
 
 output "event_rule_name" {
   description = "EventBridge rule starting the gate (null when off)."
-  value       = one(aws_cloudwatch_event_rule.partition_ready[*].name)
+  value       = one(module.trigger[*].rule_name)
 }
 
 output "event_bus_arn" {
@@ -27,6 +27,6 @@ output "role_policies" {
   description = "Inline policies of the module's roles, by role."
   value = merge(
     { sfn = module.state_machine_role.policy_json },
-    { for r in module.trigger_role : "trigger" => r.policy_json },
+    { for t in module.trigger : "trigger" => t.role_policy_json },
   )
 }

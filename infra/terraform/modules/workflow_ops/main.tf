@@ -17,6 +17,9 @@ locals {
         BRONZE_BUCKET = var.bronze_bucket_name
         BRONZE_PREFIX = var.bronze_prefix
         REPLAY_PREFIX = var.replay_prefix
+        # Defaults of the request's silver fields, carried to the polling step.
+        SILVER_BUCKET = var.silver_bucket_name
+        SILVER_PREFIX = var.silver_prefix
       }
       statements = [
         {
@@ -35,15 +38,16 @@ locals {
           resources = ["${var.bronze_bucket_arn}/${var.bronze_prefix}*"]
         },
         {
+          # CopyObject (and the multipart copy of objects over 5 GB) writes only under the replay prefix.
           sid       = "WriteReplayCopies"
-          actions   = ["s3:PutObject"]
+          actions   = ["s3:PutObject", "s3:AbortMultipartUpload"]
           resources = ["${var.bronze_bucket_arn}/${var.replay_prefix}*"]
         },
       ]
     }
     quality = {
       zip         = var.quality_zip_path
-      description = "Ops workflow: poll silver and quarantine, report queue depths"
+      description = "Ops workflow: count new silver and quarantine objects, report queue depths"
       environment = {
         SILVER_BUCKET     = var.silver_bucket_name
         SILVER_PREFIX     = var.silver_prefix
@@ -61,11 +65,6 @@ locals {
             variable = "s3:prefix"
             values   = ["${var.silver_prefix}/*", "${var.quarantine_prefix}/*"]
           }]
-        },
-        {
-          sid       = "ReadSilver"
-          actions   = ["s3:GetObject"]
-          resources = ["${var.silver_bucket_arn}/${var.silver_prefix}/*", "${var.silver_bucket_arn}/${var.quarantine_prefix}/*"]
         },
         {
           sid       = "ReadQueueDepth"
@@ -197,38 +196,16 @@ resource "aws_sfn_state_machine" "this" {
   }
 }
 
-module "schedule_role" {
-  source = "../iam"
+module "schedule" {
+  source = "../workflow_trigger"
   count  = var.schedule_enabled ? 1 : 0
 
+  name                     = "${var.name}-schedule"
+  description              = "Scheduled start of ${var.name}"
+  state_machine_arn        = aws_sfn_state_machine.this.arn
   role_name                = "${var.role_name_prefix}-schedule"
-  description              = "EventBridge schedule of ${var.name}"
-  trusted_services         = ["events.amazonaws.com"]
-  source_account_id        = data.aws_caller_identity.current.account_id
   permissions_boundary_arn = var.permissions_boundary_arn
+  schedule_expression      = var.schedule_expression
+  input                    = var.schedule_input
   tags                     = var.tags
-
-  policy_statements = [{
-    sid       = "StartWorkflow"
-    actions   = ["states:StartExecution"]
-    resources = [aws_sfn_state_machine.this.arn]
-  }]
-}
-
-resource "aws_cloudwatch_event_rule" "schedule" {
-  count = var.schedule_enabled ? 1 : 0
-
-  name                = "${var.name}-schedule"
-  description         = "Scheduled start of ${var.name}"
-  schedule_expression = var.schedule_expression
-  tags                = var.tags
-}
-
-resource "aws_cloudwatch_event_target" "schedule" {
-  count = var.schedule_enabled ? 1 : 0
-
-  rule     = aws_cloudwatch_event_rule.schedule[0].name
-  arn      = aws_sfn_state_machine.this.arn
-  role_arn = module.schedule_role[0].arn
-  input    = var.schedule_input
 }

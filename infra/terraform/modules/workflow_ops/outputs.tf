@@ -15,7 +15,7 @@ output "function_names" {
 
 output "schedule_rule_name" {
   description = "EventBridge rule of the schedule (null when off)."
-  value       = one(aws_cloudwatch_event_rule.schedule[*].name)
+  value       = one(module.schedule[*].rule_name)
 }
 
 output "role_policies" {
@@ -23,6 +23,6 @@ output "role_policies" {
   value = merge(
     { for k, r in module.function_role : k => r.policy_json },
     { sfn = module.state_machine_role.policy_json },
-    { for r in module.schedule_role : "schedule" => r.policy_json },
+    { for t in module.schedule : "schedule" => t.role_policy_json },
   )
 }

@@ -1,0 +1,30 @@
+"""Ops workflow task: copy one bounded batch of bronze objects under the replay prefix."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import boto3
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.logging.utils import copy_config_to_registered_loggers
+
+from shared.config import OpsSettings
+from shared.ops import replay_step
+
+settings = OpsSettings.from_env()
+logger = Logger()
+copy_config_to_registered_loggers(source_logger=logger, include={"shared"})
+s3 = boto3.client("s3")
+
+
+@logger.inject_lambda_context
+def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    state = replay_step(
+        s3,
+        event["input"],
+        execution_name=event["execution_name"],
+        execution_started_at=event["execution_started_at"],
+        defaults=settings,
+    )
+    logger.info("replay batch done", extra={"replay": state["replay"]})
+    return state

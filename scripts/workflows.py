@@ -1,0 +1,171 @@
+#!/usr/bin/env python3
+"""Start and follow the stack's Step Functions workflows (ENV=local by default).
+
+  python -m scripts.workflows start ops --window-hours 6 --record-type shipments [--wait]
+  python -m scripts.workflows start ge --record-type shipments --dt 2024-06-01 [--wait]
+  python -m scripts.workflows status ops        # the last started execution (or --execution ARN)
+  python -m scripts.workflows history ge        # its events, oldest first
+
+``start`` writes the execution ARN to ``.last_<workflow>_execution`` (what ``status`` and
+``history`` read). Exit codes: 0 started / SUCCEEDED (or still RUNNING for ``status``), 1 the
+execution failed or the stack has no such workflow, 2 usage errors.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from scripts.stack import ROOT, StackError, client, outputs
+
+WORKFLOWS = {"ops": "ops_state_machine_arn", "ge": "ge_state_machine_arn"}
+TERMINAL = {"SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"}
+
+
+def last_execution_file(workflow: str) -> Path:
+    return ROOT / f".last_{workflow}_execution"
+
+
+def state_machine_arn(workflow: str) -> str:
+    arn = outputs().get(WORKFLOWS[workflow])
+    if not arn:
+        toggle = "ops_enabled" if workflow == "ops" else "ge_workflow_enabled"
+        raise StackError(f"the stack has no {workflow} workflow: set {toggle} = true and apply")
+    return str(arn)
+
+
+def ops_input(args: argparse.Namespace) -> dict[str, Any]:
+    """The reference workflow's input; fields left out take the stack's defaults."""
+    fields = {
+        "src_prefix": args.src_prefix,
+        "dest_prefix_base": args.dest_prefix_base,
+        "window_hours": args.window_hours,
+        "start": args.start,
+        "end": args.end,
+        "record_type": args.record_type,
+        "min_parquet_objects": args.min_parquet_objects,
+        "poll_interval_seconds": args.poll_interval_seconds,
+        "max_attempts": args.max_attempts,
+    }
+    return {k: v for k, v in fields.items() if v not in (None, "")}
+
+
+def ge_input(args: argparse.Namespace) -> dict[str, Any]:
+    if not args.record_type or not args.dt:
+        raise ValueError("ge needs --record-type and --dt (GE_RECORD_TYPE= GE_DT=)")
+    datetime.strptime(args.dt, "%Y-%m-%d")  # ValueError names the format
+    request: dict[str, Any] = {"record_type": args.record_type, "dt": args.dt}
+    if args.result_prefix:
+        request["result_prefix"] = args.result_prefix.strip("/")
+    return request
+
+
+def start(sfn: Any, workflow: str, request: dict[str, Any]) -> str:
+    arn = state_machine_arn(workflow)
+    name = f"{workflow}-{datetime.now().strftime('%Y%m%dT%H%M%S')}-{int(time.time() * 1000) % 1000:03d}"
+    execution = sfn.start_execution(stateMachineArn=arn, name=name, input=json.dumps(request))["executionArn"]
+    last_execution_file(workflow).write_text(execution + "\n")
+    return str(execution)
+
+
+def resolve_execution(workflow: str, execution: str | None) -> str:
+    if execution:
+        return execution
+    path = last_execution_file(workflow)
+    if not path.exists():
+        raise StackError(f"no {workflow} execution started from here yet: run `make {workflow}-start` first")
+    return path.read_text().strip()
+
+
+def wait(sfn: Any, execution: str, timeout: float) -> dict[str, Any]:
+    deadline = time.time() + timeout
+    while True:
+        described: dict[str, Any] = sfn.describe_execution(executionArn=execution)
+        if described["status"] in TERMINAL or time.time() > deadline:
+            return described
+        time.sleep(2)
+
+
+def report(described: dict[str, Any]) -> int:
+    status = described["status"]
+    started = described["startDate"]
+    stopped = described.get("stopDate")
+    took = f" in {(stopped - started).total_seconds():.0f}s" if stopped else ""
+    print(f"{described['name']}: {status}{took}")
+    if described.get("output"):
+        print(json.dumps(json.loads(described["output"]), indent=2))
+    if status in {"FAILED", "TIMED_OUT", "ABORTED"}:
+        print(f"error: {described.get('error', status)}", file=sys.stderr)
+        if described.get("cause"):
+            print(f"cause: {described['cause']}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def history(sfn: Any, execution: str) -> list[tuple[str, str, str]]:
+    """(time, event type, state or detail) per event, oldest first."""
+    rows = []
+    for page in sfn.get_paginator("get_execution_history").paginate(executionArn=execution):
+        for event in page["events"]:
+            details: dict[str, Any] = next((v for k, v in event.items() if k.endswith("EventDetails")), {})
+            label = details.get("name") or details.get("error") or details.get("resourceType") or ""
+            rows.append((event["timestamp"].strftime("%H:%M:%S"), event["type"], str(label)))
+    return rows
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True)
+    start_parser = sub.add_parser("start", help="start an execution")
+    start_parser.add_argument("workflow", choices=sorted(WORKFLOWS))
+    start_parser.add_argument("--src-prefix", help="ops: bronze prefix to replay (default: the bronze prefix)")
+    start_parser.add_argument("--dest-prefix-base", help="ops: replay copies land under <this>/<execution>/")
+    start_parser.add_argument("--window-hours", type=int, help="ops: replay objects written in the last N hours")
+    start_parser.add_argument("--start", help="ops: window start, ISO-8601 (with --end instead of --window-hours)")
+    start_parser.add_argument("--end", help="ops: window end, ISO-8601 (default: now)")
+    start_parser.add_argument("--record-type", help="ops: poll only this dataset's silver; ge: dataset to validate")
+    start_parser.add_argument("--min-parquet-objects", type=int, help="ops: new Parquet objects that mean done")
+    start_parser.add_argument("--poll-interval-seconds", type=int, help="ops: seconds between silver polls")
+    start_parser.add_argument("--max-attempts", type=int, help="ops: polls before the workflow fails")
+    start_parser.add_argument("--dt", help="ge: partition day, YYYY-MM-DD")
+    start_parser.add_argument("--result-prefix", help="ge: where the result JSON goes (default: the stack's)")
+    start_parser.add_argument("--wait", action="store_true", help="wait for the end; exit 1 if it fails")
+    start_parser.add_argument("--timeout", type=float, default=1800, help="seconds --wait waits (default 1800)")
+    for command in ("status", "history"):
+        p = sub.add_parser(command, help=f"{command} of the last started (or a given) execution")
+        p.add_argument("workflow", choices=sorted(WORKFLOWS))
+        p.add_argument("--execution", help="execution ARN (default: the one in .last_<workflow>_execution)")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    try:
+        sfn = client("stepfunctions")
+        if args.command == "start":
+            try:
+                request = ops_input(args) if args.workflow == "ops" else ge_input(args)
+            except ValueError as exc:
+                print(f"error: {exc}", file=sys.stderr)
+                return 2
+            execution = start(sfn, args.workflow, request)
+            print(f"started {execution}\n  input: {json.dumps(request)}")
+            return report(wait(sfn, execution, args.timeout)) if args.wait else 0
+        execution = resolve_execution(args.workflow, args.execution)
+        if args.command == "status":
+            return report(sfn.describe_execution(executionArn=execution))
+        for row in history(sfn, execution):
+            print("  ".join(f"{cell:<32}" if i == 1 else cell for i, cell in enumerate(row)))
+        return 0
+    except StackError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
