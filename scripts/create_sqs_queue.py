@@ -67,13 +67,18 @@ def encryption(kms_key_arn: str | None) -> dict[str, str]:
 
 
 def create_queue(sqs: Any, name: str, attributes: dict[str, str]) -> tuple[str, str]:
-    """CreateQueue (no tags), then the TLS-only policy; returns (url, arn)."""
+    """CreateQueue (no tags); returns (url, arn). Call ``deny_insecure_transport`` once it is configured."""
     if name.endswith(".fifo"):
         attributes = {**attributes, "FifoQueue": "true"}
     url = sqs.create_queue(QueueName=name, Attributes=attributes)["QueueUrl"]
     arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    sqs.set_queue_attributes(QueueUrl=url, Attributes={"Policy": tls_only_policy(arn)})
     return url, arn
+
+
+def deny_insecure_transport(sqs: Any, url: str, arn: str) -> None:
+    """Set the TLS-only policy. Last, on purpose: some SQS emulators drop the policy on any later
+    SetQueueAttributes that does not repeat it."""
+    sqs.set_queue_attributes(QueueUrl=url, Attributes={"Policy": tls_only_policy(arn)})
 
 
 def dlq_name(queue_name: str) -> str:
@@ -91,9 +96,15 @@ def attach_dlq(sqs: Any, queue_url: str, queue_arn: str, dlq_url: str, dlq_arn: 
     sqs.set_queue_attributes(QueueUrl=queue_url, Attributes={"RedrivePolicy": json.dumps(redrive)})
 
 
-def create_dlq(sqs: Any, queue_name: str, retention_days: int, kms_key_arn: str | None) -> tuple[str, str]:
+def create_attached_dlq(
+    sqs: Any, queue_url: str, queue_arn: str, retention_days: int, max_receive_count: int, kms_key_arn: str | None
+) -> str:
+    """Create ``<name>-dlq`` for the queue, attach it, protect it; returns its URL."""
     attributes = {"MessageRetentionPeriod": str(retention_days * 86400), **encryption(kms_key_arn)}
-    return create_queue(sqs, dlq_name(queue_name), attributes)
+    dlq_url, dlq_arn = create_queue(sqs, dlq_name(queue_arn.split(":")[5]), attributes)
+    attach_dlq(sqs, queue_url, queue_arn, dlq_url, dlq_arn, max_receive_count)
+    deny_insecure_transport(sqs, dlq_url, dlq_arn)
+    return dlq_url
 
 
 def write_tfvars(path: str, queue_url: str, queue_arn: str) -> None:
@@ -154,9 +165,11 @@ def _create(args: argparse.Namespace, visibility: int) -> int:
     queue_url, queue_arn = create_queue(sqs, args.name, attributes)
     print(f"queue {queue_url} (visibility timeout {visibility}s)", file=sys.stderr)
     if args.with_dlq:
-        dlq_url, dlq_arn = create_dlq(sqs, args.name, args.dlq_retention_days, args.kms_key_arn)
-        attach_dlq(sqs, queue_url, queue_arn, dlq_url, dlq_arn, args.max_receive_count)
+        dlq_url = create_attached_dlq(
+            sqs, queue_url, queue_arn, args.dlq_retention_days, args.max_receive_count, args.kms_key_arn
+        )
         print(f"dlq   {dlq_url} (after {args.max_receive_count} receives)", file=sys.stderr)
+    deny_insecure_transport(sqs, queue_url, queue_arn)
     if args.out:
         write_tfvars(args.out, queue_url, queue_arn)
         print(f"wrote {QUEUE_URL_VARIABLE} and {QUEUE_ARN_VARIABLE} to {args.out}", file=sys.stderr)

@@ -29,7 +29,7 @@ sys.path[:0] = [p for p in (str(ROOT), str(ROOT / "lambdas")) if p not in sys.pa
 
 from botocore.exceptions import ClientError  # noqa: E402
 
-from scripts.create_sqs_queue import attach_dlq, create_dlq  # noqa: E402
+from scripts.create_sqs_queue import create_attached_dlq  # noqa: E402
 from scripts.operator_cli import OperationError, from_stack, run_guarded  # noqa: E402
 from scripts.stack import client  # noqa: E402
 
@@ -63,9 +63,9 @@ def _ensure(args: argparse.Namespace) -> int:
             raise OperationError(f"{queue_url} redrives to {target}, which does not exist ({exc})") from None
         print(f"{queue_url} already has a DLQ: {dlq_url} (after {policy['maxReceiveCount']} receives)")
         return 0
-    queue_name = queue_arn.split(":")[5]
-    dlq_url, dlq_arn = create_dlq(sqs, queue_name, args.dlq_retention_days, args.kms_key_arn)
-    attach_dlq(sqs, queue_url, queue_arn, dlq_url, dlq_arn, args.max_receive_count)
+    dlq_url = create_attached_dlq(
+        sqs, queue_url, queue_arn, args.dlq_retention_days, args.max_receive_count, args.kms_key_arn
+    )
     print(f"created {dlq_url} and attached it to {queue_url} (after {args.max_receive_count} receives)")
     return 0
 

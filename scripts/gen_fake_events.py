@@ -317,8 +317,8 @@ def _generate(args: argparse.Namespace) -> int:
         finally:
             if binary is not sys.stdout.buffer:
                 binary.close()
-        print(f"wrote {valid} valid and {invalid} invalid records to {args.out or ('-' if not target else 'upload')}",
-              file=sys.stderr)  # fmt: skip
+        written_to = args.out or ("a temporary file" if target else "-")
+        print(f"wrote {valid} valid and {invalid} invalid records to {written_to}", file=sys.stderr)
         if target:
             bucket, prefix = target
             key = upload_key(prefix, args.out, args.format, args.gzip)

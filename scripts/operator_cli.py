@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from boto3.exceptions import Boto3Error
 from botocore.exceptions import BotoCoreError, ClientError
 from tqdm import tqdm
 
@@ -44,6 +45,9 @@ def run_guarded(body: Callable[[], int]) -> int:
     except ClientError as exc:
         error = exc.response.get("Error", {})
         print(f"error: {exc.operation_name} failed: {error.get('Code')}: {error.get('Message')}", file=sys.stderr)
+        return EXIT_FAILED
+    except Boto3Error as exc:  # e.g. S3UploadFailedError, which wraps the ClientError's text
+        print(f"error: {exc}", file=sys.stderr)
         return EXIT_FAILED
     except BotoCoreError as exc:
         print(f"error: AWS request failed (ENV={env_name()}): {exc}", file=sys.stderr)
