@@ -1,0 +1,229 @@
+"""Figures derived from the raw measurements, the targets, and the printed tables."""
+
+from __future__ import annotations
+
+import os
+import platform
+from collections import Counter
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from bench.floor import Floor
+from bench.inprocess import RunResult
+from bench.isolated import Invocation
+from bench.prices import PRICES_AS_OF, PRICES_REGION, PRICES_USD, FunctionUsage, cost_usd
+
+PER = 1_000_000
+#: Memory settings in Terraform today (pipeline module defaults), used when no sweep ran.
+TERRAFORM_MEMORY_MB = {"ingest": 512, "transform": 1024}
+
+
+def machine() -> dict[str, Any]:
+    return {"python": platform.python_version(), "cpus": os.cpu_count(), "platform": platform.platform()}
+
+
+def workload_figures(run: RunResult, description: str, floor: Floor) -> dict[str, Any]:
+    scale = PER / run.records
+    requests: Counter[str] = Counter()
+    for counts in run.requests.values():
+        requests.update(counts)
+    floor_cpu = floor.cpu_seconds * run.records / floor.rows
+    return {
+        "description": description,
+        "records": run.records,
+        "input_bytes": run.input_bytes,
+        "objects": run.objects,
+        "units": run.units,
+        "ingest_invocations": run.ingest_invocations,
+        "transform_invocations": run.transform_invocations,
+        "wall_seconds": round(run.wall_seconds, 3),
+        "records_per_second": round(run.records / run.wall_seconds),
+        "ingest_cpu_seconds": round(run.ingest.cpu_seconds, 3),
+        "transform_cpu_seconds": round(run.transform.cpu_seconds, 3),
+        "emulator_cpu_seconds": round(run.ingest.emulator_seconds + run.transform.emulator_seconds, 3),
+        "ingest_cpu_seconds_per_1m": round(run.ingest.cpu_seconds * scale, 3),
+        "transform_cpu_seconds_per_1m": round(run.transform.cpu_seconds * scale, 3),
+        "floor_cpu_seconds": round(floor_cpu, 3),
+        "transform_cpu_x_floor": round(run.transform.cpu_seconds / floor_cpu, 2),
+        "requests": {phase: dict(sorted(c.items())) for phase, c in sorted(run.requests.items())},
+        "requests_total": sum(requests.values()),
+        "requests_per_1m": round(sum(requests.values()) * scale),
+        "requests_per_1m_by_operation": {k: round(v * scale, 1) for k, v in sorted(requests.items())},
+        "rows": run.rows,
+        "quarantined": run.quarantined,
+        "silver_files": run.silver_files,
+        "silver_bytes": run.silver_bytes,
+        "records_per_file": round(run.rows / max(run.silver_files, 1)),
+    }
+
+
+def memory_figures(calls: list[Invocation], mib: int, records: int) -> dict[str, Any]:
+    return {
+        "object_mib": mib,
+        "records": records,
+        "units": sum(len(c.units) for c in calls),
+        "invocations": [c.as_dict() for c in calls],
+        "ingest_peak_rss_mb": max(c.peak_rss_mb for c in calls if c.function == "ingest"),
+        "transform_peak_rss_mb": max(c.peak_rss_mb for c in calls if c.function == "transform"),
+    }
+
+
+def _memory(results: dict[str, Any]) -> dict[str, int]:
+    sizing = results.get("sweep", {}).get("sizing")
+    if sizing:
+        return {"ingest": sizing["ingest_memory_mb"], "transform": sizing["transform_memory_mb"]}
+    return dict(TERRAFORM_MEMORY_MB)
+
+
+def cost_figures(results: dict[str, Any]) -> dict[str, Any]:
+    memory = _memory(results)
+    out: dict[str, Any] = {
+        "prices_as_of": PRICES_AS_OF,
+        "region": PRICES_REGION,
+        "prices_usd": PRICES_USD,
+        "memory_mb": memory,
+        "per_1m_records_usd": {},
+    }
+    for name, w in results["workloads"].items():
+        scale = PER / w["records"]
+        functions = {
+            "ingest": FunctionUsage(
+                round(w["ingest_invocations"] * scale), w["ingest_cpu_seconds_per_1m"], memory["ingest"]
+            ),
+            "transform": FunctionUsage(
+                round(w["transform_invocations"] * scale), w["transform_cpu_seconds_per_1m"], memory["transform"]
+            ),
+        }
+        cost = cost_usd(w["requests_per_1m_by_operation"], functions)
+        out["per_1m_records_usd"][name] = {k: round(v, 6) for k, v in cost.items()}
+    return out
+
+
+def _target(name: str, value: float | None, limit: float, *, at_most: bool = True, unit: str = "") -> dict[str, Any]:
+    met = None if value is None else (value <= limit if at_most else value >= limit)
+    return {"target": name, "value": value, "limit": limit, "at_most": at_most, "unit": unit, "met": met}
+
+
+def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
+    w = results["workloads"]
+    mem = results.get("memory_mode", {})
+    imports = results["cold_import"]
+    out = [
+        _target("transform CPU vs pyarrow floor, W1", w.get("W1", {}).get("transform_cpu_x_floor"), 3, unit="x"),
+        _target("AWS requests per 1M records, W1", w.get("W1", {}).get("requests_per_1m"), 100),
+        _target("AWS requests per 1M records, W2", w.get("W2", {}).get("requests_per_1m"), 6000),
+        _target("mean records per silver file, W1", w.get("W1", {}).get("records_per_file"), 10_000, at_most=False),
+        _target("ingest peak RSS, 1 GB object", mem.get("ingest_peak_rss_mb"), 512, unit="MB"),
+        _target("transform peak RSS per invocation, 1 GB object", mem.get("transform_peak_rss_mb"), 512, unit="MB"),
+        _target("ingest cold import", round(imports["ingest"]["seconds"], 3), 0.3, unit="s"),
+        _target("transform cold import", round(imports["transform"]["seconds"], 3), 1.5, unit="s"),
+    ]
+    return out
+
+
+def _fmt(value: Any) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, float):
+        return f"{value:,.3f}" if abs(value) < 10 else f"{value:,.1f}"
+    if isinstance(value, int):
+        return f"{value:,}"
+    return str(value)
+
+
+def print_tables(results: dict[str, Any], console: Console) -> None:
+    w = results["workloads"]
+    cost = results["cost"]["per_1m_records_usd"]
+    table = Table(title=f"make bench — in-process (moto), {results['date']}")
+    table.add_column("figure")
+    for name in w:
+        table.add_column(f"{name}: {w[name]['description']}", justify="right")
+    rows = [
+        ("records/s end to end", "records_per_second"),
+        ("ingest CPU-s per 1M records", "ingest_cpu_seconds_per_1m"),
+        ("transform CPU-s per 1M records", "transform_cpu_seconds_per_1m"),
+        ("transform CPU / pyarrow floor", "transform_cpu_x_floor"),
+        ("AWS requests per 1M records", "requests_per_1m"),
+        ("work units", "units"),
+        ("transform invocations", "transform_invocations"),
+        ("silver files", "silver_files"),
+        ("mean records per silver file", "records_per_file"),
+    ]
+    for label, key in rows:
+        table.add_row(label, *(_fmt(w[n][key]) for n in w))
+    table.add_row("cost USD per 1M records", *(f"{cost[n]['total']:.4f}" for n in w))
+    console.print(table)
+
+    ops = Table(title="AWS requests per 1M records, by operation")
+    ops.add_column("service:Operation")
+    for name in w:
+        ops.add_column(name, justify="right")
+    names = sorted({k for n in w for k in w[n]["requests_per_1m_by_operation"]})
+    for op in names:
+        ops.add_row(op, *(_fmt(w[n]["requests_per_1m_by_operation"].get(op)) for n in w))
+    console.print(ops)
+
+    floor = results["floor"]
+    console.print(
+        f"pyarrow floor: {floor['cpu_seconds']:.2f} CPU-s for {floor['records']:,} records "
+        f"({floor['bytes'] / 1e6:,.0f} MB); cold import: "
+        + ", ".join(
+            f"{fn} {v['seconds']:.3f} s (heavy modules: {v['heavy_modules'] or 'none'})"
+            for fn, v in results["cold_import"].items()
+        )
+    )
+    if "memory_mode" in results:
+        mem = results["memory_mode"]
+        mt = Table(
+            title=f"memory mode: one {mem['object_mib']:,} MiB JSONL object, "
+            f"{mem['records']:,} records, {mem['units']} units"
+        )
+        for col in ("function", "units", "rows", "files", "cpu_seconds", "wall_seconds", "peak_rss_mb"):
+            mt.add_column(col, justify="right")
+        for call in mem["invocations"]:
+            mt.add_row(
+                *(
+                    _fmt(call[c])
+                    for c in ("function", "units", "rows", "files", "cpu_seconds", "wall_seconds", "peak_rss_mb")
+                )
+            )
+        console.print(mt)
+    if "sweep" in results:
+        st = Table(title="work-unit sweep (one unit, transform in a fresh process)")
+        for col in ("unit_mib", "records", "cpu_seconds", "wall_seconds", "peak_rss_mb", "files", "records_per_file"):
+            st.add_column(col, justify="right")
+        for p in results["sweep"]["points"]:
+            st.add_row(
+                *(
+                    _fmt(p[c])
+                    for c in (
+                        "unit_mib",
+                        "records",
+                        "cpu_seconds",
+                        "wall_seconds",
+                        "peak_rss_mb",
+                        "files",
+                        "records_per_file",
+                    )
+                )
+            )
+        console.print(st)
+        for line in results["sweep"]["sizing"]["arithmetic"]:
+            console.print(f"  {line}")
+    if "local_cloud" in results:
+        lc = results["local_cloud"]
+        console.print(
+            f"local cloud: {lc['records']:,} records in {lc['wall_seconds']:.1f} s = "
+            f"{lc['records_per_second']:,.0f} records/s; peak RSS (MB) {lc['peak_rss_mb']}"
+        )
+    tt = Table(title="targets")
+    for col in ("target", "value", "limit", "met"):
+        tt.add_column(col)
+    for t in results["targets"]:
+        limit = ("<= " if t["at_most"] else ">= ") + _fmt(t["limit"]) + (f" {t['unit']}" if t["unit"] else "")
+        met = {True: "[green]yes[/]", False: "[red]NO[/]", None: "not measured"}[t["met"]]
+        tt.add_row(t["target"], _fmt(t["value"]), limit, met)
+    tt.add_row("cost prices", f"{PRICES_REGION} on-demand, as of {PRICES_AS_OF}", "", "")
+    console.print(tt)

@@ -1,0 +1,122 @@
+"""Work-unit size sweep and the Lambda memory/timeout arithmetic that follows from it."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+from bench.isolated import IsolatedPipeline
+from bench.prices import LAMBDA_MB_PER_VCPU
+from bench.workloads import sized_body
+
+MiB = 1024 * 1024
+#: Memory the transform may use per invocation (the issue's target), and the share of the
+#: function's memory setting we let the measured peak reach (headroom for skew in data).
+RSS_BUDGET_MB = 512
+MEMORY_HEADROOM = 1.5
+#: The timeout must cover a full batch of the largest units at the memory's CPU share, twice over.
+TIMEOUT_SAFETY = 2.0
+LAMBDA_MAX_TIMEOUT_S = 900
+
+
+@dataclass(frozen=True)
+class SweepPoint:
+    unit_mib: int
+    records: int
+    cpu_seconds: float
+    wall_seconds: float
+    peak_rss_mb: float
+    files: int
+
+    @property
+    def records_per_file(self) -> float:
+        return self.records / max(self.files, 1)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "unit_mib": self.unit_mib,
+            "records": self.records,
+            "cpu_seconds": round(self.cpu_seconds, 3),
+            "wall_seconds": round(self.wall_seconds, 3),
+            "peak_rss_mb": round(self.peak_rss_mb, 1),
+            "files": self.files,
+            "records_per_file": round(self.records_per_file),
+        }
+
+
+def run_sweep(lines: list[bytes], sizes_mib: list[int], progress: Any = None) -> list[SweepPoint]:
+    """One unit of each size through the transform, each in a fresh process."""
+    points = []
+    with IsolatedPipeline.running() as pipeline:
+        for size in sizes_mib:
+            body, records = sized_body(lines, size * MiB)
+            event = pipeline.put(f"bronze/sweep/unit-{size:04d}mib.jsonl", body)
+            # One unit per object: the ingest unit size is set above the object's size.
+            calls = pipeline.drain(event, ingest_env={"WORK_UNIT_BYTES": str(len(body) + 1)})
+            transform = [c for c in calls if c.function == "transform"]
+            assert len(transform) == 1 and len(transform[0].units) == 1, "one unit expected"
+            call = transform[0]
+            points.append(
+                SweepPoint(size, records, call.cpu_seconds, call.wall_seconds, call.peak_rss_mb, call.units[0]["files"])
+            )
+            if progress:
+                progress(size)
+    return points
+
+
+@dataclass(frozen=True)
+class Sizing:
+    unit_mib: int
+    transform_memory_mb: int
+    transform_timeout_s: int
+    ingest_memory_mb: int
+    ingest_timeout_s: int
+    arithmetic: list[str]
+
+    def as_dict(self) -> dict[str, Any]:
+        return self.__dict__.copy()
+
+
+def _round_up(value: float, step: int) -> int:
+    return int(math.ceil(value / step) * step)
+
+
+def choose_sizing(
+    points: list[SweepPoint],
+    *,
+    esm_batch_size: int,
+    ingest_peak_rss_mb: float,
+    ingest_seconds_per_gib: float,
+    max_object_gib: float = 16,
+) -> Sizing:
+    """The largest unit whose transform peak fits the memory budget, and the settings it implies.
+
+    Bigger units mean bigger files and fewer requests; they cost memory and time per
+    invocation. Memory = peak x headroom, rounded up to 64 MB; timeout = a full ESM batch of
+    such units at the CPU share that memory buys, x safety, rounded up to 30 s.
+    """
+    fitting = [p for p in points if p.peak_rss_mb <= RSS_BUDGET_MB] or [min(points, key=lambda p: p.peak_rss_mb)]
+    chosen = max(fitting, key=lambda p: p.unit_mib)
+    memory = max(_round_up(chosen.peak_rss_mb * MEMORY_HEADROOM, 64), 512)
+    cpu_share = min(1.0, memory / LAMBDA_MB_PER_VCPU)
+    unit_seconds = chosen.cpu_seconds / cpu_share
+    timeout = min(_round_up(unit_seconds * esm_batch_size * TIMEOUT_SAFETY, 30), LAMBDA_MAX_TIMEOUT_S)
+    ingest_memory = max(_round_up(ingest_peak_rss_mb * MEMORY_HEADROOM, 64), 128)
+    ingest_share = min(1.0, ingest_memory / LAMBDA_MB_PER_VCPU)
+    ingest_seconds = ingest_seconds_per_gib * max_object_gib / ingest_share
+    ingest_timeout = min(_round_up(ingest_seconds * TIMEOUT_SAFETY, 30), LAMBDA_MAX_TIMEOUT_S)
+    arithmetic = [
+        f"work unit: largest swept size with transform peak RSS <= {RSS_BUDGET_MB} MB -> {chosen.unit_mib} MiB "
+        f"(peak {chosen.peak_rss_mb:.0f} MB, {chosen.cpu_seconds:.2f} CPU-s, "
+        f"{chosen.records_per_file:,.0f} records/file)",
+        f"transform memory: {chosen.peak_rss_mb:.0f} MB x {MEMORY_HEADROOM} headroom -> {memory} MB "
+        f"(= {cpu_share:.2f} vCPU at {LAMBDA_MB_PER_VCPU} MB/vCPU)",
+        f"transform timeout: {chosen.cpu_seconds:.2f} CPU-s / {cpu_share:.2f} vCPU = {unit_seconds:.1f} s per unit "
+        f"x {esm_batch_size} units per batch x {TIMEOUT_SAFETY} safety -> {timeout} s",
+        f"ingest memory: peak {ingest_peak_rss_mb:.0f} MB x {MEMORY_HEADROOM} -> {ingest_memory} MB",
+        f"ingest timeout: planning reads {ingest_seconds_per_gib:.2f} CPU-s per GiB; the largest splittable object "
+        f"(MAX_OBJECT_BYTES {max_object_gib:g} GiB) at {ingest_share:.2f} vCPU = {ingest_seconds:.0f} s "
+        f"x {TIMEOUT_SAFETY} -> {ingest_timeout} s",
+    ]
+    return Sizing(chosen.unit_mib, memory, timeout, ingest_memory, ingest_timeout, arithmetic)
