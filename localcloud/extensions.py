@@ -24,6 +24,7 @@ SECURE_REQUEST = {"aws:SecureTransport": "true", "s3:TlsVersion": "1.3"}
 def install(runtime: Runtime) -> None:
     _enable_step_functions_execution()
     _validate_state_machine_definition()
+    _list_state_machine_versions()
     _step_functions_glue_sync_tasks()
     _athena_tags_for_untagged_resources()
     _sqs_redrive_allow_policy()
@@ -44,6 +45,18 @@ def _enable_step_functions_execution() -> None:
     from moto.core.config import default_user_config
 
     default_user_config["stepfunctions"] = {"execute_state_machine": True}
+
+
+def _list_state_machine_versions() -> None:
+    """Gap: ListStateMachineVersions is not implemented, and the Terraform provider calls it after
+    creating a state machine (it waits until the call succeeds). The stack publishes no versions:
+    answer with an empty list."""
+    from moto.stepfunctions.responses import StepFunctionResponse
+
+    def list_state_machine_versions(self: StepFunctionResponse) -> str:
+        return json.dumps({"stateMachineVersions": []})
+
+    StepFunctionResponse.list_state_machine_versions = list_state_machine_versions  # type: ignore[attr-defined]
 
 
 def _validate_state_machine_definition() -> None:

@@ -56,7 +56,7 @@ def _positive_int(request: Mapping[str, Any], name: str, default: int) -> int:
 
 
 def _iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 @dataclass(frozen=True)
@@ -171,7 +171,9 @@ def replay_step(
             progress.continue_after = key
             progress.scanned += 1
             # Earlier replays are not replayed again (they would nest under a new run).
-            if key.startswith(request.dest_prefix_base) or not (start <= obj["LastModified"] < end):
+            # S3 keeps LastModified to the second: an object written in the start's second is in.
+            written = obj["LastModified"].replace(microsecond=0)
+            if key.startswith(request.dest_prefix_base) or not (start <= written < end):
                 continue
             if obj["Size"] == 0:
                 continue

@@ -174,7 +174,8 @@ def pipeline_env() -> dict[str, str]:
 
 @pytest.fixture
 def pipeline(aws_env: None, pipeline_env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> Iterator[Pipeline]:
-    with mock_aws():
+    # Step Functions executions run on moto's ASL interpreter (tests/integration/test_workflows.py).
+    with mock_aws(config={"stepfunctions": {"execute_state_machine": True}}):
         s3 = boto3.client("s3", region_name=REGION)
         sqs = boto3.client("sqs", region_name=REGION)
         ddb = boto3.client("dynamodb", region_name=REGION)

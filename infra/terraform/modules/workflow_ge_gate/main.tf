@@ -111,6 +111,7 @@ resource "aws_sfn_state_machine" "this" {
 
   definition = templatefile(local.definition_template_path, merge(var.definition_vars, {
     ge_job_name              = var.ge_job_name
+    retry_interval_seconds   = var.retry_interval_seconds
     silver_bucket            = var.silver_bucket_name
     results_prefix           = var.results_prefix
     quarantine_enabled       = var.quarantine_enabled

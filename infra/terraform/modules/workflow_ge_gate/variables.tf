@@ -26,6 +26,12 @@ variable "definition_vars" {
   default     = {}
 }
 
+variable "retry_interval_seconds" {
+  description = "First wait before retrying a transient Glue error (doubles per attempt, full jitter)."
+  type        = number
+  default     = 30
+}
+
 variable "ge_job_name" {
   description = "Glue job running the Great Expectations validation (modules/ge_validation)."
   type        = string

@@ -1,0 +1,333 @@
+"""The workflows' ASL — rendered by Terraform from the module templates — executed by moto's Step
+Functions interpreter in-process. Task functions are the real handlers, invoked in-process; Glue
+job outcomes are scripted (the e2e tier runs the real Spark job behind the same ASL)."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import shutil
+import subprocess
+import time
+from collections.abc import Callable, Iterator
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+
+from scripts.gen_fake_events import FakeEvents
+from tests.integration.conftest import BRONZE, REGION, ROOT, SILVER, FakeContext, Pipeline, load_handler, s3_event
+
+MODULES = ROOT / "infra" / "terraform" / "modules"
+ROLE = "arn:aws:iam::123456789012:role/workflow"
+pytestmark = pytest.mark.skipif(
+    shutil.which("terraform") is None, reason="terraform is not on PATH: it renders the ASL templates under test"
+)
+
+
+@cache
+def _render(template: str, variables_json: str, work: Path) -> str:
+    work.mkdir(parents=True, exist_ok=True)
+    (work / "main.tf").write_text(
+        'variable "template" {\n  type = string\n}\nvariable "vars" {\n  type = any\n}\n'
+        'output "asl" {\n  value = templatefile(var.template, var.vars)\n}\n'
+    )
+    (work / "terraform.tfvars.json").write_text(json.dumps({"template": template, "vars": json.loads(variables_json)}))
+    terraform_dir = str(Path(shutil.which("terraform") or "terraform").parent)
+    env = {"TF_IN_AUTOMATION": "1", "TF_DATA_DIR": str(work / ".terraform"), "PATH": terraform_dir}
+    for cmd in (["init", "-input=false"], ["apply", "-auto-approve", "-input=false"], ["output", "-raw", "asl"]):
+        out = subprocess.run(["terraform", *cmd, "-no-color"], cwd=work, env=env, capture_output=True, text=True)
+        if out.returncode != 0:
+            raise RuntimeError(f"terraform {cmd[0]} failed: {out.stderr[-2000:]}")
+    return out.stdout
+
+
+def render_asl(module: str, variables: dict[str, Any], tmp_root: Path) -> str:
+    """The module's ASL template rendered by Terraform's own templatefile()."""
+    template = str(MODULES / module / "definition.asl.json.tftpl")
+    key = json.dumps(variables, sort_keys=True)
+    return _render(template, key, tmp_root / f"asl-{abs(hash((template, key)))}")
+
+
+@pytest.fixture
+def handlers(monkeypatch: pytest.MonkeyPatch) -> dict[str, Callable[[dict[str, Any], Any], Any]]:
+    """Function name → handler; moto's Lambda invoke runs it in-process (errors as Lambda reports them)."""
+    from moto.awslambda.models import LambdaFunction
+
+    registry: dict[str, Callable[[dict[str, Any], Any], Any]] = {}
+
+    def invoke(self: LambdaFunction, body: Any, request_headers: Any, response_headers: Any) -> bytes:
+        try:
+            result = registry[self.function_name](json.loads(body or "{}"), FakeContext(self.function_name))
+        except Exception as exc:
+            response_headers["x-amz-function-error"] = "Unhandled"
+            return json.dumps({"errorType": type(exc).__name__, "errorMessage": str(exc)}).encode()
+        return json.dumps(result).encode()
+
+    monkeypatch.setattr(LambdaFunction, "invoke", invoke)
+    return registry
+
+
+def create_function(name: str) -> str:
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as zf:
+        zf.writestr("app.py", "")
+    iam = boto3.client("iam", region_name=REGION)
+    with contextlib.suppress(iam.exceptions.EntityAlreadyExistsException):
+        iam.create_role(RoleName="workflow", AssumeRolePolicyDocument="{}")
+    return str(
+        boto3.client("lambda", region_name=REGION).create_function(
+            FunctionName=name,
+            Runtime="python3.11",
+            Role=ROLE,
+            Handler="app.handler",
+            Code={"ZipFile": buffer.getvalue()},
+        )["FunctionArn"]
+    )
+
+
+def run_to_end(sfn: Any, arn: str, request: dict[str, Any], during: Callable[[str], None] | None = None,
+               timeout: float = 120) -> dict[str, Any]:  # fmt: skip
+    execution = sfn.start_execution(stateMachineArn=arn, name=f"run-{time.monotonic_ns()}", input=json.dumps(request))
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        described: dict[str, Any] = sfn.describe_execution(executionArn=execution["executionArn"])
+        if described["status"] != "RUNNING":
+            return described
+        if during:
+            during(execution["executionArn"])
+        time.sleep(0.2)
+    raise AssertionError(f"execution still running after {timeout}s")
+
+
+def entered_states(sfn: Any, execution_arn: str) -> list[str]:
+    events = sfn.get_execution_history(executionArn=execution_arn, maxResults=1000)["events"]
+    return [e["stateEnteredEventDetails"]["name"] for e in events if "stateEnteredEventDetails" in e]
+
+
+# ---- ops: replay a window, then poll silver --------------------------------------------------
+
+
+@pytest.fixture
+def ops(
+    pipeline: Pipeline,
+    handlers: dict[str, Any],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[tuple[Any, str]]:
+    monkeypatch.setenv("BRONZE_BUCKET", BRONZE)
+    monkeypatch.setenv("DLQ_URL", pipeline.dlq_url)
+    functions = {"ops-replay": "workflows/replay", "ops-quality": "workflows/quality"}
+    arns = {name: create_function(name) for name in functions}
+    handlers.update({name: load_handler(path).handler for name, path in functions.items()})
+    asl = render_asl(
+        "workflow_ops",
+        {
+            "replay_function_arn": arns["ops-replay"],
+            "quality_function_arn": arns["ops-quality"],
+            "bronze_bucket": BRONZE,
+            "bronze_prefix": "bronze/",
+            "replay_prefix": "bronze/replay/",
+            "silver_bucket": SILVER,
+            "silver_prefix": "silver",
+            "quarantine_prefix": "quarantine",
+        },
+        tmp_path_factory.getbasetemp(),
+    )
+    sfn = boto3.client("stepfunctions", region_name=REGION)
+    yield sfn, sfn.create_state_machine(name="ops", definition=asl, roleArn=ROLE)["stateMachineArn"]
+
+
+def _seed_bronze(pipeline: Pipeline, objects: int) -> list[str]:
+    fake = FakeEvents(seed=3)
+    keys = []
+    for i in range(objects):
+        body = "".join(json.dumps(fake.record("shipments")) + "\n" for _ in range(20)).encode()
+        key = f"bronze/shipments/batch-{i}.jsonl"
+        pipeline.s3.put_object(Bucket=BRONZE, Key=key, Body=body)
+        keys.append(key)
+    # An earlier replay's copy is never replayed again.
+    pipeline.s3.put_object(Bucket=BRONZE, Key="bronze/replay/old-run/bronze/shipments/x.jsonl", Body=b"{}\n")
+    return keys
+
+
+def test_ops_replays_in_bounded_batches_and_succeeds_when_silver_grows(
+    pipeline: Pipeline, ops: tuple[Any, str]
+) -> None:
+    sfn, arn = ops
+    sources = _seed_bronze(pipeline, objects=3)
+    ingested: set[str] = set()
+
+    def play_s3_notifications(execution_arn: str) -> None:
+        """What S3 → ingest → SQS → transform does for each replay copy as it appears."""
+        run = execution_arn.rsplit(":", 1)[1]
+        for page in pipeline.s3.get_paginator("list_objects_v2").paginate(
+            Bucket=BRONZE, Prefix=f"bronze/replay/{run}/"
+        ):
+            for obj in page.get("Contents", []):
+                if obj["Key"] not in ingested:
+                    ingested.add(obj["Key"])
+                    _, _, failed = pipeline.drain(s3_event(BRONZE, obj["Key"], obj["ETag"].strip('"'), obj["Size"]))
+                    assert failed == []
+
+    request = {"window_hours": 1, "min_parquet_objects": 3, "poll_interval_seconds": 1, "max_attempts": 60,
+               "max_objects_per_invocation": 2, "record_type": "shipments"}  # fmt: skip
+    done = run_to_end(sfn, arn, request, during=play_s3_notifications)
+
+    assert done["status"] == "SUCCEEDED", done
+    output = json.loads(done["output"])
+    run = done["executionArn"].rsplit(":", 1)[1]
+    assert output["replay"]["copied"] == 3 and output["replay"]["more"] is False, output
+    assert sorted(ingested) == sorted(f"bronze/replay/{run}/{key}" for key in sources)
+    assert output["progress"]["satisfied"] and output["progress"]["new_parquet_objects"] >= 3
+    # 3 objects at 2 per invocation: the continuation loop ran the replay task twice.
+    assert entered_states(sfn, done["executionArn"]).count("Replay") == 2
+    # The copies re-ingested on purpose: silver rows name the replay keys.
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    first = pipeline.list_keys("silver/shipments/")[0]
+    table = pq.read_table(pa.BufferReader(pipeline.s3.get_object(Bucket=SILVER, Key=first)["Body"].read()))
+    assert all(uri.startswith(f"s3://{BRONZE}/bronze/replay/{run}/") for uri in table["_source_uri"].to_pylist())
+
+
+def test_ops_fails_with_a_clear_cause_when_silver_does_not_grow(pipeline: Pipeline, ops: tuple[Any, str]) -> None:
+    sfn, arn = ops
+    _seed_bronze(pipeline, objects=1)
+    done = run_to_end(sfn, arn, {"window_hours": 1, "poll_interval_seconds": 1, "max_attempts": 2})
+    assert (done["status"], done["error"]) == ("FAILED", "SilverDidNotGrow")
+    assert "min_parquet_objects" in done["cause"]
+    assert entered_states(sfn, done["executionArn"]).count("PollSilver") == 2
+
+
+def test_ops_with_an_empty_window_succeeds_without_polling(pipeline: Pipeline, ops: tuple[Any, str]) -> None:
+    sfn, arn = ops
+    _seed_bronze(pipeline, objects=1)
+    done = run_to_end(sfn, arn, {"start": "2001-01-01T00:00:00Z", "end": "2001-01-02T00:00:00Z"})
+    assert done["status"] == "SUCCEEDED"
+    assert json.loads(done["output"])["replay"]["copied"] == 0
+    assert "PollSilver" not in entered_states(sfn, done["executionArn"])
+
+
+@pytest.mark.parametrize(
+    ("request_", "message"),
+    [
+        ({"dest_prefix_base": "replay/"}, "dest_prefix_base='replay/' must start with 'bronze/'"),
+        ({"window_hours": 6, "start": "2024-01-01T00:00:00Z"}, "either window_hours or start/end"),
+        ({"start": "2024-01-01T00:00:00"}, "has no time zone"),
+        ({"surprise": 1}, "unknown input fields: surprise"),
+    ],
+)
+def test_ops_rejects_bad_input_naming_the_field(
+    pipeline: Pipeline, ops: tuple[Any, str], request_: dict[str, Any], message: str
+) -> None:
+    sfn, arn = ops
+    done = run_to_end(sfn, arn, request_)
+    assert (done["status"], done["error"]) == ("FAILED", "InvalidRequest")
+    assert message in done["cause"]
+
+
+# ---- the GE gate: validation job, retry, quarantine marker, notification -----------------------
+
+
+@pytest.fixture
+def gate(
+    pipeline: Pipeline, monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[dict[str, Any]]:
+    """The gate with scripted Glue outcomes: ``outcomes[dt]`` is the final run state, and
+    ``transient`` the number of ConcurrentRunsExceeded errors StartJobRun raises first."""
+    from moto.glue.exceptions import ConcurrentRunsExceededException
+    from moto.glue.models import FakeJob, FakeJobRun
+
+    from localcloud.extensions import _step_functions_glue_sync_tasks
+
+    _step_functions_glue_sync_tasks()  # the local cloud's fix of moto's .sync crash, needed in-process too
+
+    script: dict[str, Any] = {"outcomes": {}, "transient": 0, "starts": 0}
+    original_start = FakeJob.start_job_run
+
+    def start_job_run(self: FakeJob, *args: Any, **kwargs: Any) -> str:
+        script["starts"] += 1
+        if script["transient"]:
+            script["transient"] -= 1
+            raise ConcurrentRunsExceededException("Concurrent runs exceeded for ge-job")
+        return original_start(self, *args, **kwargs)
+
+    monkeypatch.setattr(FakeJob, "start_job_run", start_job_run)
+    final_state = property(lambda run: script["outcomes"][run.arguments["--DT"]])
+    monkeypatch.setattr(FakeJobRun, "status", final_state, raising=False)
+
+    glue = boto3.client("glue", region_name=REGION)
+    glue.create_job(Name="ge-job", Role=ROLE, Command={"Name": "glueetl", "ScriptLocation": "s3://x/ge.py"})
+    sns = boto3.client("sns", region_name=REGION)
+    topic = sns.create_topic(Name="gate-notifications")["TopicArn"]
+    inbox = pipeline.sqs.create_queue(QueueName="gate-inbox")["QueueUrl"]
+    inbox_arn = pipeline.sqs.get_queue_attributes(QueueUrl=inbox, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=inbox_arn)
+    asl = render_asl(
+        "workflow_ge_gate",
+        {
+            "ge_job_name": "ge-job",
+            "silver_bucket": SILVER,
+            "results_prefix": "ge-results",
+            "quarantine_enabled": True,
+            "quarantine_marker_prefix": "quarantine/_ge_gate",
+            "notification_topic_arn": topic,
+            "retry_interval_seconds": 1,
+        },
+        tmp_path_factory.getbasetemp(),
+    )
+    sfn = boto3.client("stepfunctions", region_name=REGION)
+    arn = sfn.create_state_machine(name="gate", definition=asl, roleArn=ROLE)["stateMachineArn"]
+    yield {"sfn": sfn, "arn": arn, "script": script, "inbox": inbox}
+
+
+def test_gate_passes_with_the_result_location(gate: dict[str, Any]) -> None:
+    gate["script"]["outcomes"]["2024-06-01"] = "SUCCEEDED"
+    done = run_to_end(gate["sfn"], gate["arn"], {"record_type": "shipments", "dt": "2024-06-01"})
+    assert done["status"] == "SUCCEEDED", done
+    output = json.loads(done["output"])
+    assert output["verdict"] == "passed"
+    assert output["result"] == f"s3://{SILVER}/ge-results/shipments/dt=2024-06-01/result.json"
+    assert gate["script"]["starts"] == 1
+
+
+def test_gate_retries_transient_glue_errors(gate: dict[str, Any]) -> None:
+    gate["script"].update(transient=2)
+    gate["script"]["outcomes"]["2024-06-01"] = "SUCCEEDED"
+    done = run_to_end(gate["sfn"], gate["arn"], {"record_type": "shipments", "dt": "2024-06-01"})
+    assert done["status"] == "SUCCEEDED", done
+    assert gate["script"]["starts"] == 3
+
+
+def test_failed_suite_is_not_retried_and_leaves_marker_and_notification(
+    pipeline: Pipeline, gate: dict[str, Any]
+) -> None:
+    gate["script"]["outcomes"]["2024-06-02"] = "FAILED"
+    done = run_to_end(gate["sfn"], gate["arn"], {"record_type": "invoice_lines", "dt": "2024-06-02"})
+    assert (done["status"], done["error"]) == ("FAILED", "QualityGateFailed")
+    assert gate["script"]["starts"] == 1
+    states = entered_states(gate["sfn"], done["executionArn"])
+    assert states[-3:] == ["WriteQuarantineMarker", "Notify", "GateFailed"]
+
+    marker_key = "quarantine/_ge_gate/invoice_lines/dt=2024-06-02/marker.json"
+    marker = json.loads(pipeline.s3.get_object(Bucket=SILVER, Key=marker_key)["Body"].read())
+    assert (marker["verdict"], marker["error"], marker["dt"]) == ("failed", "States.TaskFailed", "2024-06-02"), marker
+    assert marker["result"].endswith("/ge-results/invoice_lines/dt=2024-06-02/result.json")
+    assert json.loads(marker["cause"])["JobRunState"] == "FAILED"
+
+    messages = pipeline.sqs.receive_message(QueueUrl=gate["inbox"], MaxNumberOfMessages=10)["Messages"]
+    notification = json.loads(messages[0]["Body"])
+    assert notification["Subject"] == "Quality gate failed: invoice_lines dt=2024-06-02"
+    assert json.loads(notification["Message"])["verdict"] == "failed"
+
+
+def test_gate_rejects_input_without_a_partition(gate: dict[str, Any]) -> None:
+    done = run_to_end(gate["sfn"], gate["arn"], {"record_type": "shipments"})
+    assert (done["status"], done["error"]) == ("FAILED", "InvalidRequest")
+    assert gate["script"]["starts"] == 0
