@@ -44,6 +44,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--sweep-sizes", default="16,32,64,128,256", help="work-unit sizes to sweep, MiB ('' to skip)")
     p.add_argument("--local-cloud", action="store_true", help="also drain W1 through a throwaway local cloud")
     p.add_argument("--local-cloud-records", type=int, default=100_000, help="records for the local-cloud mode")
+    p.add_argument("--import-repeats", type=int, default=5, help="cold imports timed per function (median)")
     p.add_argument("--out", type=Path, default=ROOT / "bench" / "results", help="directory for <date>.json")
     p.add_argument("--json-name", help="file name instead of <date>.json")
     args = p.parse_args(argv)
@@ -89,7 +90,9 @@ def main(argv: list[str] | None = None) -> int:
         }
         import_env = {**HANDLER_ENV, "QUEUE_URL": "https://sqs.us-east-1.amazonaws.com/123456789012/q",
                       "IDEMPOTENCY_TABLE": "t", "SILVER_BUCKET": "b"}  # fmt: skip
-        results["cold_import"] = {fn: cold_import(fn, import_env) for fn in ("ingest", "transform")}
+        results["cold_import"] = {
+            fn: cold_import(fn, import_env, args.import_repeats) for fn in ("ingest", "transform")
+        }
 
     counter, clock = RequestCounter(), EmulatorClock()
     results["workloads"] = {}
