@@ -3,8 +3,9 @@
 
 Run by `make demo` after `up`, `build` and `tf-apply`. Seeds fake events of every dataset (a few
 percent invalid) as JSON Lines, gzip and a JSON array, follows them to silver with a progress
-bar, and prints a per-partition summary. Exits non-zero if silver or quarantine do not account
-for every seeded line in time.
+bar, prints a per-partition summary, crawls silver, runs the GE gate workflow on the largest
+partition and the ops replay workflow on the last hour of shipments. Exits non-zero if silver
+or quarantine do not account for every seeded line in time, or a workflow fails.
 """
 
 from __future__ import annotations
@@ -29,6 +30,8 @@ from rich.console import Console  # noqa: E402
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn  # noqa: E402
 from rich.table import Table  # noqa: E402
 
+from demo.report import collect, reason_kind, write_report  # noqa: E402
+from scripts import workflows  # noqa: E402
 from scripts.gen_fake_events import RECORD_TYPES, FakeEvents  # noqa: E402
 from scripts.stack import client, outputs, wait_for  # noqa: E402
 from shared.work_units import object_id  # noqa: E402
@@ -75,11 +78,6 @@ def seed(bucket: str, records_per_object: int, invalid_rate: float, run_id: str)
     return seeded
 
 
-def reason_kind(reason: str) -> str:
-    """Group quarantine reasons by their kind: the field or check before the detail."""
-    return reason.split(" (", 1)[0].split(":", 1)[0][:60]
-
-
 @dataclass
 class Landed:
     rows: Counter[tuple[str, str]] = field(default_factory=Counter)  # (record_type, dt) → rows
@@ -115,9 +113,10 @@ def landed(bucket: str, seeded: Seeded, cache: dict[str, int]) -> Landed:
     return result
 
 
-def run_catalog_and_quality_gate(out: dict[str, Any], now: Landed) -> tuple[dict[str, float], bool]:
-    """Crawl silver into the catalog and run the GX gate job on the run's largest partition."""
-    glue, timings, ok = client("glue"), {}, True
+def run_catalog_and_workflows(out: dict[str, Any], now: Landed) -> tuple[dict[str, float], bool]:
+    """Crawl silver into the catalog, run the GE gate state machine on the run's largest
+    partition, and replay this run's shipments through the ops workflow."""
+    glue, sfn, timings, ok = client("glue"), client("stepfunctions"), {}, True
     if out.get("glue_crawler_name"):
         started = time.time()
         crawler = out["glue_crawler_name"]
@@ -129,25 +128,27 @@ def run_catalog_and_quality_gate(out: dict[str, Any], now: Landed) -> tuple[dict
         timings["Glue crawler"] = time.time() - started
         console.print(f"crawler {status().lower()}: tables {', '.join(sorted(t['Name'] for t in tables))} "
                       f"in {out['glue_database_name']}")  # fmt: skip
-    if out.get("ge_job_name") and now.rows:
+    if out.get("ge_state_machine_arn") and now.rows:
         started = time.time()
         (record_type, dt), _ = now.rows.most_common(1)[0]
-        run_id = glue.start_job_run(JobName=out["ge_job_name"], Arguments={"--RECORD_TYPE": record_type, "--DT": dt})[
-            "JobRunId"
-        ]
-        run = wait_for(
-            lambda: (
-                (r := glue.get_job_run(JobName=out["ge_job_name"], RunId=run_id)["JobRun"])["JobRunState"]
-                not in {"STARTING", "RUNNING"}
-                and r
-            ),
-            600,
-            "the GX quality gate job",
-        )
-        timings["GX quality gate (Glue job on local Spark)"] = time.time() - started
-        result = f"s3://{out['silver_bucket']}/ge-results/{record_type}/dt={dt}/result.json"
-        ok = ok and run["JobRunState"] == "SUCCEEDED"
-        console.print(f"GX quality gate on {record_type} dt={dt}: {run['JobRunState']} — result {result}")
+        with console.status(f"GE quality gate (Step Functions → Glue job on local Spark) on {record_type} dt={dt}"):
+            done = workflows.wait(sfn, workflows.start(sfn, "ge", {"record_type": record_type, "dt": dt}), 900)
+        timings["GE quality gate workflow"] = time.time() - started
+        ok = ok and done["status"] == "SUCCEEDED"
+        result = json.loads(done.get("output") or "{}").get("result", done.get("cause", ""))
+        console.print(f"GE quality gate on {record_type} dt={dt}: {done['status']} — {result}  (make ge-status)")
+    if out.get("ops_state_machine_arn"):
+        started = time.time()
+        request = {"src_prefix": "bronze/shipments/", "record_type": "shipments", "window_hours": 1,
+                   "min_parquet_objects": 1, "poll_interval_seconds": 2, "max_attempts": 150}  # fmt: skip
+        with console.status("ops workflow: replaying the last hour of bronze/shipments/ and polling silver"):
+            done = workflows.wait(sfn, workflows.start(sfn, "ops", request), 600)
+        timings["ops replay workflow"] = time.time() - started
+        ok = ok and done["status"] == "SUCCEEDED"
+        state = json.loads(done.get("output") or "{}")
+        copied = state.get("replay", {}).get("copied", 0)
+        grew = state.get("progress", {}).get("new_parquet_objects", 0)
+        console.print(f"ops replay: {done['status']} — copied {copied} objects, {grew} new silver files")
     return timings, ok
 
 
@@ -197,14 +198,18 @@ def main() -> int:
     console.print(f"silver files: {files}   quarantined: {now.quarantined}   DLQ depth: {dlq_depth}")
     for reason, count in now.reasons.most_common():
         console.print(f"  quarantined {count:>4} × {reason}")
-    catalog_timings, catalog_ok = run_catalog_and_quality_gate(out, now)
+    catalog_timings, catalog_ok = run_catalog_and_workflows(out, now)
     timings.update(catalog_timings)
-    console.print("The ops replay workflow and the GE gate state machine join the demo with the workflows issue.")
     for stage, seconds in timings.items():
         console.print(f"  {stage}: {seconds:.1f} s")
+    # Written before the verdict so a failed run has its report too; it reads the stack, not this script.
+    report = collect(s3=client("s3"), sqs=sqs, dynamodb=client("dynamodb"), sfn=client("stepfunctions"),
+                     outputs=out, timings=timings)  # fmt: skip
+    console.print(f"report: {write_report(report, ROOT / 'demo' / 'out' / 'report.html')}")
     ok = sum(now.rows.values()) == expected_rows and now.quarantined == seeded.invalid and dlq_depth == 0
     if not catalog_ok:
-        console.print("[red]FAILED[/red]: the crawler or the quality gate did not succeed; see `make logs`")
+        console.print("[red]FAILED[/red]: the crawler or a workflow did not succeed; see `make ge-history`, "
+                      "`make ops-history` and `make logs`")  # fmt: skip
         return 1
     if not ok:
         console.print(f"[red]FAILED[/red]: expected {expected_rows:,} silver rows and {seeded.invalid} quarantined; "

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from datetime import datetime
@@ -28,7 +29,8 @@ TERMINAL = {"SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"}
 
 
 def last_execution_file(workflow: str) -> Path:
-    return ROOT / f".last_{workflow}_execution"
+    """``.last_<workflow>_execution`` in the repo root (or WORKFLOW_STATE_DIR, e.g. for tests)."""
+    return Path(os.environ.get("WORKFLOW_STATE_DIR") or ROOT) / f".last_{workflow}_execution"
 
 
 def state_machine_arn(workflow: str) -> str:

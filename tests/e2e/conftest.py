@@ -14,7 +14,7 @@ import socket
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +49,8 @@ class LocalStack:
     endpoint: str
     outputs: dict[str, Any]
     state_dir: Path
+    #: Environment that points the project's CLIs (scripts.stack, make targets) at this stack.
+    env: dict[str, str] = field(default_factory=dict)
 
     def client(self, service: str) -> Any:
         return boto3.client(service, endpoint_url=self.endpoint, region_name="us-east-1",
@@ -90,11 +92,12 @@ def local_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack
         if plugin_dir and Path(plugin_dir).is_dir():
             init.append(f"-plugin-dir={plugin_dir}")
         _run(init, env)
-        state = ["-state", str(work / "terraform.tfstate")]
+        # Where scripts.stack looks for the local state (LOCAL_STATE_DIR/terraform.tfstate).
+        state = ["-state", str(work / "state" / "terraform.tfstate")]
         endpoint = f"http://127.0.0.1:{port}"
         _run(["terraform", f"-chdir={ENV_DIR}", "apply", "-auto-approve", "-input=false", "-no-color", *state,
               f"-var=local_endpoint={endpoint}", f"-var=artifacts_dir={artifacts}"], env)  # fmt: skip
         raw = json.loads(_run(["terraform", f"-chdir={ENV_DIR}", "output", "-json", *state], env))
-        yield LocalStack(endpoint, {k: v["value"] for k, v in raw.items()}, work / "state")
+        yield LocalStack(endpoint, {k: v["value"] for k, v in raw.items()}, work / "state", env)
     finally:
         subprocess.run([sys.executable, "-m", "localcloud", "down"], cwd=ROOT, env=env, capture_output=True, timeout=60)
