@@ -49,6 +49,7 @@ module "pipeline" {
   catalog_registration_enabled  = var.catalog_registration_enabled
 
   partition_event_debounce_seconds = var.partition_event_debounce_seconds
+  ge_notification_email_addresses  = var.ge_notification_email_addresses
   observability_enabled            = var.observability_enabled
   athena_enabled                   = var.athena_enabled
 

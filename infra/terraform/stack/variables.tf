@@ -236,6 +236,12 @@ variable "catalog_registration_enabled" {
   type        = bool
 }
 
+variable "ge_notification_email_addresses" {
+  description = "E-mail addresses subscribed to the GE gate's failure notifications (each confirms once)."
+  type        = list(string)
+  default     = []
+}
+
 variable "ge_quarantine_enabled" {
   description = "The GE gate writes quarantine markers for failed partitions."
   type        = bool
