@@ -12,10 +12,13 @@ from __future__ import annotations
 import argparse
 import sys
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
-from botocore.exceptions import BotoCoreError, ClientError
+sys.path[:0] = [p for p in (str(Path(__file__).resolve().parent.parent),) if p not in sys.path]
 
-from scripts.stack import client
+from botocore.exceptions import BotoCoreError, ClientError  # noqa: E402
+
+from scripts.stack import client  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -111,17 +111,18 @@ def describe(task: dict[str, Any]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--dlq-url", help="dead-letter queue (default: Terraform output dlq_url of ENV)")
+    queue = argparse.ArgumentParser(add_help=False)
+    queue.add_argument("--dlq-url", help="dead-letter queue (default: Terraform output dlq_url of ENV)")
     commands = parser.add_subparsers(dest="command", required=True)
-    start = commands.add_parser("start", help="start a move task out of the DLQ")
+    start = commands.add_parser("start", parents=[queue], help="start a move task out of the DLQ")
     start.add_argument("--to-queue-url", help="destination queue (default: the DLQ's source queue)")
     start.add_argument("--max-per-second", type=int, help="rate limit, 1..500 messages/s (default: SQS's)")
     start.add_argument("--wait", action="store_true", help="follow the task until it ends")
     start.add_argument("--timeout", type=float, default=900, help="--wait gives up after this many seconds")
     add_progress_flag(start)
-    status = commands.add_parser("status", help="DLQ depth and recent move tasks")
+    status = commands.add_parser("status", parents=[queue], help="DLQ depth and recent move tasks")
     status.add_argument("--max-results", type=int, default=3, help="tasks to list, 1..10 (default 3)")
-    commands.add_parser("cancel", help="cancel the DLQ's running move task")
+    commands.add_parser("cancel", parents=[queue], help="cancel the DLQ's running move task")
     args = parser.parse_args(argv)
     if args.command == "start" and args.max_per_second is not None and not 1 <= args.max_per_second <= 500:
         parser.error("--max-per-second must be between 1 and 500")

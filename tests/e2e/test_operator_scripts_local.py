@@ -55,10 +55,10 @@ def test_seed_redrive_and_replay_against_the_local_cloud(local_stack: LocalStack
     (unit,) = plan_units(ref, s3=s3, settings=settings)
     sqs.send_message(QueueUrl=local_stack.outputs["dlq_url"], MessageBody=unit.to_message())
     dlq = ["--dlq-url", local_stack.outputs["dlq_url"]]
-    redriven = run_script(local_stack, "redrive.py", *dlq, "start", "--wait", "--timeout", "60")
+    redriven = run_script(local_stack, "redrive.py", "start", *dlq, "--wait", "--timeout", "60")
     assert redriven.returncode == 0, redriven.stderr
     assert "COMPLETED  moved 1/1" in redriven.stdout
-    status = run_script(local_stack, "redrive.py", *dlq, "status")
+    status = run_script(local_stack, "redrive.py", "status", *dlq)
     assert status.returncode == 0 and "COMPLETED" in status.stdout, status.stderr
 
     local_stack.wait_for(lambda: has_silver(local_stack, bronze, seed_key), what=f"silver for {seed_key}")

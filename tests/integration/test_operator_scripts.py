@@ -30,6 +30,7 @@ from scripts import (
     replay_from_s3,
     replay_via_s3_copy,
 )
+from scripts.stack import wait_for
 from shared.work_units import WorkUnit
 from tests.integration.conftest import BRONZE, REGION, SILVER, Pipeline
 
@@ -233,21 +234,32 @@ def test_redrive_moves_the_dlq_back_with_a_move_task(
     sqs = pipeline.sqs
     for i in range(7):
         sqs.send_message(QueueUrl=pipeline.dlq_url, MessageBody=json.dumps({"poison": i}))
-    assert redrive.main(["--dlq-url", pipeline.dlq_url, "start", "--wait"]) == 0
+    assert redrive.main(["start", "--dlq-url", pipeline.dlq_url, "--wait"]) == 0
     assert "COMPLETED  moved 7/7" in capsys.readouterr().out
     assert queue_depth(sqs, pipeline.dlq_url) == 0
     bodies = sorted(json.loads(m["Body"])["poison"] for m in pipeline.receive_all())
     assert bodies == list(range(7))
-    assert redrive.main(["--dlq-url", pipeline.dlq_url, "status"]) == 0
+    assert redrive.main(["status", "--dlq-url", pipeline.dlq_url]) == 0
     status = capsys.readouterr().out
     assert "0 visible" in status and "COMPLETED" in status
     # Empty DLQ: nothing to do. The events queue itself is no DLQ. Nothing runs to cancel.
-    assert redrive.main(["--dlq-url", pipeline.dlq_url, "start"]) == 0
+    assert redrive.main(["start", "--dlq-url", pipeline.dlq_url]) == 0
     assert "nothing to redrive" in capsys.readouterr().out
     sqs.send_message(QueueUrl=pipeline.queue_url, MessageBody="x")
-    assert redrive.main(["--dlq-url", pipeline.queue_url, "start"]) == 2
+    assert redrive.main(["start", "--dlq-url", pipeline.queue_url]) == 2
     assert "is not the dead-letter queue of any queue" in capsys.readouterr().err
-    assert redrive.main(["--dlq-url", pipeline.dlq_url, "cancel"]) == 2
+    assert redrive.main(["cancel", "--dlq-url", pipeline.dlq_url]) == 2
+
+    # A slow task can be cancelled; what it has not moved stays in the DLQ.
+    for i in range(5):
+        sqs.send_message(QueueUrl=pipeline.dlq_url, MessageBody=json.dumps({"slow": i}))
+    assert redrive.main(["start", "--dlq-url", pipeline.dlq_url, "--max-per-second", "2"]) == 0
+    assert redrive.main(["cancel", "--dlq-url", pipeline.dlq_url]) == 0
+    task = wait_for(
+        lambda: [t for t in redrive.tasks(sqs, pipeline.dlq_url) if t["Status"] == "CANCELLED"], 10, "cancel"
+    )[0]
+    assert task["ApproximateNumberOfMessagesMoved"] < 5
+    assert queue_depth(sqs, pipeline.dlq_url) == 5 - task["ApproximateNumberOfMessagesMoved"]
 
 
 # --- create_sqs_queue / ensure_dlq_for_queue ----------------------------------------------------
