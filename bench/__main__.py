@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT / "lambdas") not in sys.path:
@@ -99,7 +99,11 @@ def main(argv: list[str] | None = None) -> int:
     for workload in workloads:
         with InProcessPipeline(counter, clock, env).running() as pipeline, _progress(console) as bar:
             task = bar.add_task(f"{workload.name} in-process (moto)", total=workload.records)
-            run = pipeline.run(workload, progress=lambda done, t=task: bar.update(t, completed=done))
+
+            def advance(done: int, bar: Progress = bar, task: TaskID = task) -> None:
+                bar.update(task, completed=done)
+
+            run = pipeline.run(workload, progress=advance)
         results["workloads"][workload.name] = report.workload_figures(run, workload.description, floor)
 
     if args.memory or args.sweep_sizes:
@@ -152,6 +156,7 @@ def main(argv: list[str] | None = None) -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     path = args.out / (args.json_name or f"{datetime.now(UTC):%Y-%m-%d}.json")
     path.write_text(json.dumps(results, indent=2, default=str) + "\n")
+    path.with_suffix(".md").write_text(report.markdown(results))
     report.print_tables(results, Console())
     console.print(f"wrote {path} in {results['elapsed_seconds']:.0f} s")
     return 0

@@ -78,7 +78,7 @@ class EmulatorClock:
                 with clock._lock:
                     clock.seconds += spent
 
-        BotocoreStubber.__call__ = timed  # type: ignore[method-assign]
+        BotocoreStubber.__call__ = timed  # type: ignore[method-assign,assignment]
         self._installed = True
 
 

@@ -227,3 +227,67 @@ def print_tables(results: dict[str, Any], console: Console) -> None:
         tt.add_row(t["target"], _fmt(t["value"]), limit, met)
     tt.add_row("cost prices", f"{PRICES_REGION} on-demand, as of {PRICES_AS_OF}", "", "")
     console.print(tt)
+
+
+def markdown(results: dict[str, Any]) -> str:
+    """The README's tables, from one results file (pasted into README.md by hand)."""
+    w = results["workloads"]
+    cost = results["cost"]["per_1m_records_usd"]
+    names = list(w)
+    out = ["| figure | " + " | ".join(f"{n}: {w[n]['description']}" for n in names) + " |"]
+    out.append("|---|" + "---:|" * len(names))
+    rows = [
+        ("records/s end to end (in-process)", "records_per_second"),
+        ("ingest CPU-s per 1M records", "ingest_cpu_seconds_per_1m"),
+        ("transform CPU-s per 1M records", "transform_cpu_seconds_per_1m"),
+        ("transform CPU / pyarrow floor", "transform_cpu_x_floor"),
+        ("AWS requests per 1M records", "requests_per_1m"),
+        ("work units / transform invocations", None),
+        ("silver files / mean records per file", None),
+    ]
+    for label, key in rows:
+        if key:
+            cells = [_fmt(w[n][key]) for n in names]
+        elif label.startswith("work"):
+            cells = [f"{w[n]['units']:,} / {w[n]['transform_invocations']:,}" for n in names]
+        else:
+            cells = [f"{w[n]['silver_files']:,} / {w[n]['records_per_file']:,}" for n in names]
+        out.append(f"| {label} | " + " | ".join(cells) + " |")
+    out.append("| cost USD per 1M records | " + " | ".join(f"{cost[n]['total']:.4f}" for n in names) + " |")
+    out += ["", "| requests per 1M records | " + " | ".join(names) + " |", "|---|" + "---:|" * len(names)]
+    for op in sorted({k for n in names for k in w[n]["requests_per_1m_by_operation"]}):
+        out.append(
+            f"| `{op}` | " + " | ".join(_fmt(w[n]["requests_per_1m_by_operation"].get(op)) for n in names) + " |"
+        )
+    out += ["", "| target | measured | limit | met |", "|---|---:|---:|---|"]
+    for t in results["targets"]:
+        limit = ("≤ " if t["at_most"] else "≥ ") + _fmt(t["limit"]) + (f" {t['unit']}" if t["unit"] else "")
+        met = {True: "yes", False: "**no**", None: "not measured"}[t["met"]]
+        out.append(f"| {t['target']} | {_fmt(t['value'])} | {limit} | {met} |")
+    if "memory_mode" in results:
+        mem = results["memory_mode"]
+        out += [
+            "",
+            f"Memory mode, one {mem['object_mib']:,} MiB object ({mem['records']:,} records, {mem['units']} units):",
+            "",
+        ]
+        out += ["| invocation | units | rows | CPU-s | peak RSS MB |", "|---|---:|---:|---:|---:|"]
+        for c in mem["invocations"]:
+            out.append(
+                f"| {c['function']} | {c['units']} | {c['rows']:,} | {c['cpu_seconds']:.2f} | {c['peak_rss_mb']:.0f} |"
+            )
+    if "sweep" in results:
+        out += ["", "| unit MiB | records | transform CPU-s | wall s | peak RSS MB | files | records/file |"]
+        out.append("|---:|---:|---:|---:|---:|---:|---:|")
+        for p in results["sweep"]["points"]:
+            out.append(
+                f"| {p['unit_mib']} | {p['records']:,} | {p['cpu_seconds']:.2f} | {p['wall_seconds']:.2f} "
+                f"| {p['peak_rss_mb']:.0f} | {p['files']} | {p['records_per_file']:,} |"
+            )
+        out += [""] + [f"* {line}" for line in results["sweep"]["sizing"]["arithmetic"]]
+    if "local_cloud" in results:
+        lc = results["local_cloud"]
+        out += ["", f"Local cloud: {lc['records']:,} records drained in {lc['wall_seconds']:.1f} s "
+                f"({lc['records_per_second']:,} records/s, upload to last silver file); peak RSS MB "
+                f"{lc['peak_rss_mb']}; invocations {lc['invocations']}."]  # fmt: skip
+    return "\n".join(out) + "\n"

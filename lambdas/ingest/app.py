@@ -11,13 +11,13 @@ from aws_lambda_powertools.metrics import MetricUnit
 
 from shared.config import IngestSettings
 from shared.idempotency import IdempotencyStore
-from shared.ingest import ingest_event
+from shared.ingest import LazyClient, ingest_event
 
 settings = IngestSettings.from_env()
 logger = Logger()
 copy_config_to_registered_loggers(source_logger=logger, include={"shared"})
 metrics = Metrics(namespace=settings.metrics_namespace)
-s3 = boto3.client("s3")
+s3 = LazyClient("s3")  # most objects are planned without reading them
 sqs = boto3.client("sqs")
 store = IdempotencyStore(
     table_name=settings.idempotency_table,

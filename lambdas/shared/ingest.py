@@ -21,6 +21,25 @@ SQS_BATCH = 10
 READ_CHUNK_BYTES = 1024 * 1024
 
 
+class LazyClient:
+    """A boto3 client created on first use.
+
+    Ingest needs S3 only for objects it must split (or events without size/etag); most
+    invocations never call it, so they should not pay for loading the S3 model at cold start.
+    """
+
+    def __init__(self, service: str, **kwargs: Any) -> None:
+        self._service, self._kwargs = service, kwargs
+        self._client: Any = None
+
+    def __getattr__(self, name: str) -> Any:
+        if self._client is None:
+            import boto3
+
+            self._client = boto3.client(self._service, **self._kwargs)  # type: ignore[call-overload]
+        return getattr(self._client, name)
+
+
 class EnqueueError(RuntimeError):
     """Some work units could not be sent after retries; the object will be retried whole."""
 
