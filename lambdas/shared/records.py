@@ -43,6 +43,9 @@ LINEAGE_FIELDS = [
     pa.field("_ingested_at", UTC_TIMESTAMP, nullable=False),
 ]
 _PLACEHOLDER_TIME = "2000-01-01T00:00:00Z"
+#: A line with more opening brackets than this goes to the per-line path, whose parser has a
+#: nesting limit (Arrow's has none): both paths must give a line the same verdict.
+MAX_FAST_PATH_BRACKETS = 256
 
 
 def arrow_schema(model: type[RecordContract]) -> pa.Schema:
@@ -256,6 +259,11 @@ class Validator:
         short = pc.indices_nonzero(pc.less_equal(lengths, 2)).to_pylist()
         if any(not block[starts[i].as_py() : ends[i].as_py()].strip() for i in short):
             return None  # blank lines: Arrow skips them, which would shift line numbers
+        if not _is_utf8(block):
+            return None  # Arrow's JSON reader does not validate UTF-8; the per-line path rejects it
+        deep = pc.indices_nonzero(pc.greater(lengths, MAX_FAST_PATH_BRACKETS)).to_pylist()
+        if any(_brackets(block, starts[i].as_py(), ends[i].as_py()) > MAX_FAST_PATH_BRACKETS for i in deep):
+            return None  # maybe nested deeper than the per-line parser goes: its verdict decides
         try:
             table = pj.read_json(
                 pa.BufferReader(block),
@@ -304,6 +312,21 @@ class Validator:
                     rows.setdefault(outcome[0], []).append(outcome[1])
             self.rows_to_tables(rows, result)
         return result
+
+
+def _is_utf8(block: bytes) -> bool:
+    """Whether ``block`` is valid UTF-8 (checked by Arrow in place, without decoding a copy)."""
+    offsets = pa.array([0, len(block)], pa.int64()).buffers()[1]
+    try:
+        pa.Array.from_buffers(pa.large_string(), 1, [None, offsets, pa.py_buffer(block)]).validate(full=True)
+    except pa.ArrowInvalid:
+        return False
+    return True
+
+
+def _brackets(block: bytes, start: int, end: int) -> int:
+    """Opening brackets in ``block[start:end]`` (a line): an upper bound of its nesting depth."""
+    return block.count(b"[", start, end) + block.count(b"{", start, end)
 
 
 def _line_bounds(block: bytes) -> tuple[pa.Array, pa.Array]:
