@@ -73,3 +73,28 @@ def test_ge_gate_passes_good_and_quarantines_bad_partitions(local_stack: LocalSt
     assert result["success"] is False
     history = workflows(local_stack, tmp_path, "history", "ge")
     assert "Notify" in history.stdout and "ExecutionFailed" in history.stdout
+
+
+@needs_java
+def test_partition_ready_event_starts_the_gate(local_stack: LocalStack) -> None:
+    """The deployed rule turns a transform announcement into a gate execution (input transformer)."""
+    dt = "2024-07-03"
+    put_partition(local_stack, dt, files=1, rows=4)
+    detail = {"silver_bucket": local_stack.outputs["silver_bucket"], "silver_prefix": "silver",
+              "record_type": "shipments", "dt": dt, "rows": 4, "key": "x", "quiet_seconds": 1}  # fmt: skip
+    event = local_stack.outputs["partition_event"]
+    local_stack.client("events").put_events(
+        Entries=[{"Source": event["source"], "DetailType": event["detail_type"], "Detail": json.dumps(detail)}]
+    )
+    sfn, arn = local_stack.client("stepfunctions"), local_stack.outputs["ge_state_machine_arn"]
+
+    def finished_for_dt() -> dict[str, Any] | None:
+        for listed in sfn.list_executions(stateMachineArn=arn)["executions"]:
+            described = sfn.describe_execution(executionArn=listed["executionArn"])
+            if json.loads(described["input"]).get("dt") == dt and described["status"] != "RUNNING":
+                return dict(described)
+        return None
+
+    done = local_stack.wait_for(finished_for_dt, timeout=600, what=f"a gate execution for dt={dt}")
+    assert done["status"] == "SUCCEEDED", done
+    assert json.loads(done["input"]) == {"record_type": "shipments", "dt": dt, "quiet_seconds": 1}

@@ -26,16 +26,17 @@ esm_batching_window_seconds = 5
 esm_maximum_concurrency     = 10
 queue_max_receive_count     = 5
 
-# Feature toggles (as in dev, except the GE auto-trigger: each validation is a local Spark run, so
-# a seed of many partitions would start many; run the gate with `make ge-start`, or turn the
-# trigger on with -var=ge_eventbridge_enabled=true -var=ge_emit_events_from_transform=true)
+# Feature toggles (as in dev, except that the transform does not announce partitions: each GE
+# validation is a local Spark run, so a seed of many partitions would start many. The rule that
+# starts the gate on announcements is deployed; run the gate with `make ge-start`, or turn the
+# announcements on with -var=ge_emit_events_from_transform=true)
 ops_enabled                   = true
 ops_schedule_enabled          = false
 glue_enabled                  = true
 glue_job_enabled              = true
 ge_enabled                    = true
 ge_workflow_enabled           = true
-ge_eventbridge_enabled        = false
+ge_eventbridge_enabled        = true
 ge_emit_events_from_transform = false
 ge_quarantine_enabled         = true
 catalog_registration_enabled  = true
