@@ -123,3 +123,25 @@ def test_a_lines_verdict_does_not_depend_on_its_neighbours(file: str, line: int)
     assert [r.line for r in alone.rejections] == [line]
     assert [r.line for r in with_bad_neighbour.rejections] == [line, block.count(b"\n") + 1]
     assert alone.rows == with_bad_neighbour.rows
+
+
+def test_every_input_limit_is_a_setting_exercised_by_a_corpus_case() -> None:
+    """Object size, line size, JSON document size and decompressed size are bounded by settings
+    with finite defaults, and each bound has a case that hits it with its quarantine reason."""
+    from shared.config import IngestSettings, TransformSettings
+
+    limits = {
+        "MAX_OBJECT_BYTES": "over the MAX_OBJECT_BYTES limit",
+        "MAX_LINE_BYTES": "over the MAX_LINE_BYTES limit",
+        "MAX_JSON_DOCUMENT_BYTES": "exceeds MAX_JSON_DOCUMENT_BYTES",
+        "MAX_DECOMPRESSED_BYTES": "exceeds MAX_DECOMPRESSED_BYTES",
+    }
+    env = {"SILVER_BUCKET": "b", "QUEUE_URL": "q", "IDEMPOTENCY_TABLE": "t"}
+    transform, ingest = TransformSettings.from_env(env), IngestSettings.from_env(env)
+    for name in limits:
+        attribute = name.lower()
+        assert 0 < getattr(transform, attribute) < 2**40, name
+    assert ingest.max_object_bytes == transform.max_object_bytes
+    for name, reason in limits.items():
+        hits = [c for c in CASES if name in c.get("env", {}) and any(reason in r for _, r in c["quarantine"])]
+        assert hits, f"no corpus case hits {name}"
