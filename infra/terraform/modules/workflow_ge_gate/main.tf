@@ -150,6 +150,7 @@ module "trigger" {
       dt            = "$.detail.dt"
       quiet_seconds = "$.detail.quiet_seconds"
     }
-    input_template = "{\"record_type\": <record_type>, \"dt\": <dt>, \"quiet_seconds\": <quiet_seconds>}"
+    # Strings quoted in the template: the portable form (placeholders inside quotes take the raw string).
+    input_template = "{\"record_type\": \"<record_type>\", \"dt\": \"<dt>\", \"quiet_seconds\": <quiet_seconds>}"
   }
 }
