@@ -50,7 +50,8 @@ def run_guarded(body: Callable[[], int]) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_FAILED
     except BotoCoreError as exc:
-        print(f"error: AWS request failed (ENV={env_name()}): {exc}", file=sys.stderr)
+        hint = " (is the local cloud running? make up / make status)" if env_name() == "local" else ""
+        print(f"error: AWS request failed (ENV={env_name()}): {exc}{hint}", file=sys.stderr)
         return EXIT_FAILED
 
 

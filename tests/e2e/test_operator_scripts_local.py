@@ -4,6 +4,7 @@ move task → silver; replay by copy, dry run and real → re-ingested."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -74,3 +75,61 @@ def test_seed_redrive_and_replay_against_the_local_cloud(local_stack: LocalStack
     copied = run_script(local_stack, "replay_via_s3_copy.py", *replay)
     assert copied.returncode == 0, copied.stderr
     local_stack.wait_for(lambda: has_silver(local_stack, bronze, copy_key), what=f"silver for the replay {copy_key}")
+
+
+def silver_files(stack: LocalStack, bucket: str, key: str) -> dict[str, float]:
+    """Silver files written for the object: key → last-modified (epoch seconds)."""
+    s3 = stack.client("s3")
+    wanted = object_id(bucket, key, s3.head_object(Bucket=bucket, Key=key)["ETag"].strip('"'))
+    files = {}
+    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=stack.outputs["silver_bucket"], Prefix="silver/"):
+        for obj in page.get("Contents", []):
+            if obj["Key"].rsplit("/", 1)[-1].startswith(f"{wanted}-"):
+                files[obj["Key"]] = obj["LastModified"].timestamp()
+    return files
+
+
+def test_replay_from_s3_and_queue_helpers_against_the_local_cloud(local_stack: LocalStack, tmp_path: Path) -> None:
+    bronze, outputs = local_stack.outputs["bronze_bucket"], local_stack.outputs
+    s3, sqs = local_stack.client("s3"), local_stack.client("sqs")
+    key = "bronze/ops-e2e/replay-from-s3.jsonl"
+    s3.put_object(
+        Bucket=bronze, Key=key, Body="".join(line + "\n" for line, _ in FakeEvents(seed=43).lines(80)).encode()
+    )
+    local_stack.wait_for(lambda: silver_files(local_stack, bronze, key), what=f"silver for {key}")
+    before = silver_files(local_stack, bronze, key)
+
+    # replay_from_s3: planned with the deployed ingest function's settings, so the very same files are rewritten.
+    replay = ["--bucket", bronze, "--queue-url", outputs["queue_url"], "--ingest-function", outputs["ingest_lambda"],
+              "--key", key]  # fmt: skip
+    refused = run_script(local_stack, "replay_from_s3.py", *replay)
+    assert refused.returncode == 2 and "--i-know-this-bypasses-idempotency" in refused.stderr
+    dry = run_script(local_stack, "replay_from_s3.py", *replay, "--dry-run")
+    assert dry.returncode == 0 and f"s3://{bronze}/{key} unit 1/1" in dry.stdout, dry.stderr
+    sent = run_script(local_stack, "replay_from_s3.py", *replay, "--i-know-this-bypasses-idempotency")
+    assert sent.returncode == 0, sent.stderr
+
+    def rewritten() -> bool:
+        after = silver_files(local_stack, bronze, key)
+        return after.keys() == before.keys() and all(after[k] > before[k] for k in before)
+
+    local_stack.wait_for(rewritten, what="the replayed unit to overwrite its silver files")
+
+    # create_sqs_queue / ensure_dlq_for_queue through ENV=local's endpoint.
+    tfvars = tmp_path / "queue.auto.tfvars.json"
+    created = run_script(
+        local_stack, "create_sqs_queue.py", "--name", "ops-e2e-ext", "--with-dlq", "--out", str(tfvars)
+    )
+    assert created.returncode == 0, created.stderr
+    values = json.loads(tfvars.read_text())
+    attrs = sqs.get_queue_attributes(QueueUrl=values["existing_queue_url"], AttributeNames=["All"])["Attributes"]
+    assert attrs["QueueArn"] == values["existing_queue_arn"] and "Policy" in attrs
+    assert json.loads(attrs["RedrivePolicy"])["deadLetterTargetArn"].endswith(":ops-e2e-ext-dlq")
+    dlq_url = sqs.get_queue_url(QueueName="ops-e2e-ext-dlq")["QueueUrl"]
+    allow = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["RedriveAllowPolicy"])["Attributes"]
+    assert json.loads(allow["RedriveAllowPolicy"])["sourceQueueArns"] == [values["existing_queue_arn"]]
+    bare = sqs.create_queue(QueueName="ops-e2e-bare")["QueueUrl"]
+    ensured = run_script(local_stack, "ensure_dlq_for_queue.py", "--queue-url", bare)
+    assert ensured.returncode == 0 and "created" in ensured.stdout, ensured.stderr
+    again = run_script(local_stack, "ensure_dlq_for_queue.py", "--queue-url", bare)
+    assert again.returncode == 0 and "already has a DLQ" in again.stdout, again.stderr
