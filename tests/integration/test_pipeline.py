@@ -162,7 +162,7 @@ def test_undecodable_objects_become_one_quarantine_entry(pipeline: Pipeline) -> 
     assert entries[1]["reason"].startswith("not a valid gzip stream")
 
 
-@pytest.mark.parametrize("pipeline_env", [{"EMIT_PARTITION_EVENTS": "true"}])
+@pytest.mark.parametrize("pipeline_env", [{"EMIT_PARTITION_EVENTS": "true", "PARTITION_CLAIMS_TABLE": TABLE}])
 def test_partition_ready_events(pipeline: Pipeline) -> None:
     import boto3
 
