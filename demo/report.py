@@ -379,7 +379,7 @@ h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:28px 0 8px;border-bott
 table{border-collapse:collapse;margin:8px 0}th,td{padding:3px 10px;border-bottom:1px solid #e4e7eb;text-align:left}
 td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}
 .ok{color:#1f7a3a;font-weight:600}.bad{color:#b42318;font-weight:600}.muted{color:#7b8794}
-.charts{display:flex;flex-wrap:wrap;gap:24px}svg{font:12px system-ui,sans-serif}
+.charts{display:flex;flex-wrap:wrap;gap:32px;align-items:flex-start}svg{font:12px system-ui,sans-serif}
 .kpis{display:flex;flex-wrap:wrap;gap:12px;margin:12px 0}
 .kpi{border:1px solid #d9e2ec;border-radius:6px;padding:8px 14px;min-width:120px}
 .kpi b{display:block;font-size:20px;font-variant-numeric:tabular-nums}.kpi span{color:#52606d}
@@ -412,33 +412,56 @@ class Bar:
     color: str
 
 
-def bar_chart(title: str, chart: str, bars: Sequence[Bar], unit: str = "") -> str:
-    """Horizontal bars as inline SVG; each value label carries ``data-chart`` and ``data-key``."""
-    if not bars:
+@dataclass(frozen=True)
+class Column:
+    """One series of bars: its own scale, heading and ``data-chart`` id."""
+
+    chart: str
+    heading: str
+    bars: Sequence[Bar]
+    unit: str = ""
+    width: int = 300
+
+
+def bar_chart(title: str, columns: Sequence[Column]) -> str:
+    """Horizontal bars as inline SVG, one row per label and one column per series (side by side).
+
+    Rows are labelled by the first column's bars; every value label carries ``data-chart`` (the
+    column's id) and ``data-key``.
+    """
+    if not columns or not columns[0].bars:
         return f'<p class="muted">{escape(title)}: nothing to chart.</p>'
-    label_width = min(320, 12 + 7 * max(len(b.label) for b in bars))
-    bar_area, value_width, row, top = 300, 110, 22, 26
-    width, height = label_width + bar_area + value_width, top + row * len(bars) + 6
-    peak = max(b.value for b in bars) or 1.0
+    labels = [b.label for b in columns[0].bars]
+    label_width = min(340, 16 + round(7.5 * max(len(label) for label in labels)))
+    value_width, row, top = 72, 22, 44
+    width = label_width + sum(c.width + value_width for c in columns)
+    height = top + row * len(labels) + 6
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" role="img" width="{width}" height="{height}" '
-        f'viewBox="0 0 {width} {height}" data-chart-id="{escape(chart)}">',
+        f'viewBox="0 0 {width} {height}" data-chart-id="{escape(columns[0].chart)}">',
         f"<title>{escape(title)}</title>",
         f'<text x="0" y="16" font-weight="600">{escape(title)}</text>',
     ]
-    for i, b in enumerate(bars):
-        y = top + i * row
-        length = max(1.0, bar_area * b.value / peak) if b.value else 0.0
-        label = b.label if len(b.label) <= 44 else b.label[:43] + "…"
-        parts += [
-            f'<text x="{label_width - 8}" y="{y + 14}" text-anchor="end"><title>{escape(b.label)}</title>'
-            f"{escape(label)}</text>",
-            f'<rect x="{label_width}" y="{y + 3}" width="{length:.1f}" height="{row - 6}" rx="2" fill="{b.color}"/>',
-            f'<text x="{label_width + length + 6:.1f}" y="{y + 14}" data-chart="{escape(chart)}" '
-            f'data-key="{escape(b.key)}">{escape(b.text)}</text>',
-        ]
-        if unit:
-            parts[-1] = parts[-1].replace("</text>", f" {escape(unit)}</text>")
+    for i, label in enumerate(labels):
+        shown = label if len(label) <= 44 else label[:43] + "…"
+        parts.append(
+            f'<text x="{label_width - 8}" y="{top + i * row + 14}" text-anchor="end">'
+            f"<title>{escape(label)}</title>{escape(shown)}</text>"
+        )
+    x = label_width
+    for column in columns:
+        peak = max(b.value for b in column.bars) or 1.0
+        parts.append(f'<text x="{x}" y="36" fill="#52606d">{escape(column.heading)}</text>')
+        for i, b in enumerate(column.bars):
+            y = top + i * row
+            length = max(1.0, column.width * b.value / peak) if b.value else 0.0
+            unit = f" {column.unit}" if column.unit else ""
+            parts += [
+                f'<rect x="{x}" y="{y + 3}" width="{length:.1f}" height="{row - 6}" rx="2" fill="{b.color}"/>',
+                f'<text x="{x + length + 6:.1f}" y="{y + 14}" data-chart="{escape(column.chart)}" '
+                f'data-key="{escape(b.key)}">{escape(b.text + unit)}</text>',
+            ]
+        x += column.width + value_width
     parts.append("</svg>")
     return "".join(parts)
 
@@ -514,13 +537,13 @@ def _silver_section(data: ReportData) -> str:
         '<table><tr><th>record_type</th><th>dt</th><th class="n">rows</th><th class="n">files</th>'
         f'<th class="n">bytes</th></tr>{rows}</table>'
     )
-    charts = (
-        bar_chart("Rows per partition", "partition_rows",
-                  [Bar(p.key, p.rows, fmt_int(p.rows), p.key, COLORS["rows"]) for p in data.partitions]),
-        bar_chart("Files per partition", "partition_files",
-                  [Bar(p.key, p.files, fmt_int(p.files), p.key, COLORS["files"]) for p in data.partitions]),
-    )  # fmt: skip
-    return f'{table}<div class="charts">{"".join(charts)}</div>'
+    chart = bar_chart("Rows and files per partition", [
+        Column("partition_rows", "rows", [Bar(p.key, p.rows, fmt_int(p.rows), p.key, COLORS["rows"])
+                                          for p in data.partitions], width=180),
+        Column("partition_files", "files", [Bar(p.key, p.files, fmt_int(p.files), p.key, COLORS["files"])
+                                            for p in data.partitions], width=60),
+    ])  # fmt: skip
+    return f'<div class="charts">{table}{chart}</div>'
 
 
 def _quarantine_section(data: ReportData) -> str:
@@ -534,13 +557,17 @@ def _quarantine_section(data: ReportData) -> str:
         )
         chart = bar_chart(
             "Quarantine entries by reason",
-            "quarantine_reason",
             [
-                Bar(reason, count, fmt_int(count), reason, COLORS["reasons"])
-                for reason, count in data.quarantine_reasons
+                Column(
+                    "quarantine_reason",
+                    "entries",
+                    [Bar(reason, n, fmt_int(n), reason, COLORS["reasons"]) for reason, n in data.quarantine_reasons],
+                )
             ],
         )
-        body = f'<table><tr><th>reason</th><th class="n">entries</th></tr>{rows}</table>{chart}'
+        body = (
+            f'<div class="charts"><table><tr><th>reason</th><th class="n">entries</th></tr>{rows}</table>{chart}</div>'
+        )
     return body
 
 
@@ -594,15 +621,14 @@ def _workflow_section(workflow: Workflow) -> str:
         for e in workflow.executions
     )
     color = {"SUCCEEDED": COLORS["ok"], "RUNNING": COLORS["run"]}
-    chart = bar_chart(
-        f"{workflow.title}: execution durations",
-        f"execution_seconds:{workflow.output}",
+    chart = bar_chart(f"{workflow.title}: execution durations", [Column(
+        f"execution_seconds:{workflow.output}", "seconds",
         [Bar(f"{e.name} ({e.status})", e.duration_seconds, fmt_seconds(e.duration_seconds), e.name,
              color.get(e.status, COLORS["bad"])) for e in workflow.executions],
         unit="s",
-    )  # fmt: skip
+    )])  # fmt: skip
     table = f'<table><tr><th>execution</th><th>status</th><th>started</th><th class="n">seconds</th></tr>{rows}</table>'
-    return head + intro + table + chart
+    return head + intro + f'<div class="charts">{table}{chart}</div>'
 
 
 def _queue_section(data: ReportData) -> str:
@@ -627,13 +653,9 @@ def _timings_section(data: ReportData) -> str:
         f'<tr><td>{escape(stage)}</td><td class="n">{metric("stage_seconds", fmt_seconds(s), stage)}</td></tr>'
         for stage, s in data.timings
     )
-    chart = bar_chart(
-        "Seconds per stage",
-        "stage_seconds",
-        [Bar(stage, s, fmt_seconds(s), stage, COLORS["timing"]) for stage, s in data.timings],
-        unit="s",
-    )
-    return f'<table><tr><th>stage</th><th class="n">seconds</th></tr>{rows}</table>{chart}'
+    bars = [Bar(stage, s, fmt_seconds(s), stage, COLORS["timing"]) for stage, s in data.timings]
+    chart = bar_chart("Seconds per stage", [Column("stage_seconds", "seconds", bars, unit="s")])
+    return f'<div class="charts"><table><tr><th>stage</th><th class="n">seconds</th></tr>{rows}</table>{chart}</div>'
 
 
 def render(data: ReportData) -> str:
