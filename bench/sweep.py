@@ -11,11 +11,16 @@ from bench.prices import LAMBDA_MB_PER_VCPU
 from bench.workloads import sized_body
 
 MiB = 1024 * 1024
-#: Memory the transform may use per invocation (the issue's target), and the share of the
-#: function's memory setting we let the measured peak reach (headroom for skew in data).
+#: Memory the transform may use per invocation (the issue's target), and the multiple of the
+#: measured peak the memory setting must leave for skew in data.
 RSS_BUDGET_MB = 512
 MEMORY_HEADROOM = 1.5
-#: The timeout must cover a full batch of the largest units at the memory's CPU share, twice over.
+#: CPU-seconds (at one vCPU) one unit may take: a failed unit is cheap to redo, and one large
+#: object still fans out over several concurrent invocations.
+UNIT_SECONDS_BUDGET = 5.0
+#: Ingest gets at least this much memory: its cold start is CPU-bound imports.
+INGEST_MIN_MEMORY_MB = 256
+#: The timeout must cover a full batch of the largest units, twice over.
 TIMEOUT_SAFETY = 2.0
 LAMBDA_MAX_TIMEOUT_S = 900
 
@@ -90,33 +95,36 @@ def choose_sizing(
     ingest_seconds_per_gib: float,
     max_object_gib: float = 16,
 ) -> Sizing:
-    """The largest unit whose transform peak fits the memory budget, and the settings it implies.
+    """The largest unit within the memory and time budgets, and the settings it implies.
 
-    Bigger units mean bigger files and fewer requests; they cost memory and time per
-    invocation. Memory = peak x headroom, rounded up to 64 MB; timeout = a full ESM batch of
-    such units at the CPU share that memory buys, x safety, rounded up to 30 s.
+    Bigger units mean bigger files and fewer requests; they cost memory and time per unit.
+    Transform memory: at least one full vCPU (1,769 MB) — below it a CPU-bound function runs
+    proportionally longer for the same GB-seconds, so less memory saves nothing and adds
+    latency — and at least peak x headroom. Timeout: a full ESM batch of such units at that CPU
+    share, x safety, rounded up to 30 s.
     """
-    fitting = [p for p in points if p.peak_rss_mb <= RSS_BUDGET_MB] or [min(points, key=lambda p: p.peak_rss_mb)]
-    chosen = max(fitting, key=lambda p: p.unit_mib)
-    memory = max(_round_up(chosen.peak_rss_mb * MEMORY_HEADROOM, 64), 512)
+    fitting = [p for p in points if p.peak_rss_mb <= RSS_BUDGET_MB and p.cpu_seconds <= UNIT_SECONDS_BUDGET]
+    chosen = max(fitting, key=lambda p: p.unit_mib) if fitting else min(points, key=lambda p: p.unit_mib)
+    memory = max(_round_up(chosen.peak_rss_mb * MEMORY_HEADROOM, 64), LAMBDA_MB_PER_VCPU)
     cpu_share = min(1.0, memory / LAMBDA_MB_PER_VCPU)
     unit_seconds = chosen.cpu_seconds / cpu_share
     timeout = min(_round_up(unit_seconds * esm_batch_size * TIMEOUT_SAFETY, 30), LAMBDA_MAX_TIMEOUT_S)
-    ingest_memory = max(_round_up(ingest_peak_rss_mb * MEMORY_HEADROOM, 64), 128)
+    ingest_memory = max(_round_up(ingest_peak_rss_mb * MEMORY_HEADROOM, 64), INGEST_MIN_MEMORY_MB)
     ingest_share = min(1.0, ingest_memory / LAMBDA_MB_PER_VCPU)
     ingest_seconds = ingest_seconds_per_gib * max_object_gib / ingest_share
     ingest_timeout = min(_round_up(ingest_seconds * TIMEOUT_SAFETY, 30), LAMBDA_MAX_TIMEOUT_S)
     arithmetic = [
-        f"work unit: largest swept size with transform peak RSS <= {RSS_BUDGET_MB} MB -> {chosen.unit_mib} MiB "
-        f"(peak {chosen.peak_rss_mb:.0f} MB, {chosen.cpu_seconds:.2f} CPU-s, "
-        f"{chosen.records_per_file:,.0f} records/file)",
-        f"transform memory: {chosen.peak_rss_mb:.0f} MB x {MEMORY_HEADROOM} headroom -> {memory} MB "
-        f"(= {cpu_share:.2f} vCPU at {LAMBDA_MB_PER_VCPU} MB/vCPU)",
+        f"work unit: largest swept size with transform peak RSS <= {RSS_BUDGET_MB} MB and <= "
+        f"{UNIT_SECONDS_BUDGET:g} CPU-s per unit -> {chosen.unit_mib} MiB (peak {chosen.peak_rss_mb:.0f} MB, "
+        f"{chosen.cpu_seconds:.2f} CPU-s, {chosen.records_per_file:,.0f} records/file)",
+        f"transform memory: max({chosen.peak_rss_mb:.0f} MB x {MEMORY_HEADROOM} headroom, one vCPU = "
+        f"{LAMBDA_MB_PER_VCPU} MB) -> {memory} MB ({cpu_share:.2f} vCPU)",
         f"transform timeout: {chosen.cpu_seconds:.2f} CPU-s / {cpu_share:.2f} vCPU = {unit_seconds:.1f} s per unit "
-        f"x {esm_batch_size} units per batch x {TIMEOUT_SAFETY} safety -> {timeout} s",
-        f"ingest memory: peak {ingest_peak_rss_mb:.0f} MB x {MEMORY_HEADROOM} -> {ingest_memory} MB",
+        f"x {esm_batch_size} units per batch x {TIMEOUT_SAFETY:g} safety -> {timeout} s",
+        f"ingest memory: max(peak {ingest_peak_rss_mb:.0f} MB x {MEMORY_HEADROOM}, {INGEST_MIN_MEMORY_MB} MB for "
+        f"a CPU-bound cold start) -> {ingest_memory} MB ({ingest_share:.2f} vCPU)",
         f"ingest timeout: planning reads {ingest_seconds_per_gib:.2f} CPU-s per GiB; the largest splittable object "
         f"(MAX_OBJECT_BYTES {max_object_gib:g} GiB) at {ingest_share:.2f} vCPU = {ingest_seconds:.0f} s "
-        f"x {TIMEOUT_SAFETY} -> {ingest_timeout} s",
+        f"x {TIMEOUT_SAFETY:g} -> {ingest_timeout} s",
     ]
     return Sizing(chosen.unit_mib, memory, timeout, ingest_memory, ingest_timeout, arithmetic)

@@ -67,8 +67,9 @@ class IngestSettings:
     in_progress_expiry_seconds: int = _env("IN_PROGRESS_EXPIRY_SECONDS", kind=int, default=900)
     #: Only keys under this prefix are ingested; others are ignored with a log line.
     bronze_prefix: str = _env("BRONZE_PREFIX", default="bronze/")
-    #: Target size of one line-aligned JSONL work unit (chosen by `make bench`).
-    work_unit_bytes: int = _env("WORK_UNIT_BYTES", kind=int, default=64 * MiB)
+    #: Target size of one line-aligned JSONL work unit: 128 MiB, the largest unit of the
+    #: `make bench` sweep within 512 MB peak RSS and 5 CPU-s per unit (README, "Throughput and cost").
+    work_unit_bytes: int = _env("WORK_UNIT_BYTES", kind=int, default=128 * MiB)
     #: Objects larger than this are not split (the transform quarantines them as one entry).
     max_object_bytes: int = _env("MAX_OBJECT_BYTES", kind=int, default=16 * 1024 * MiB)
     #: Attempts per SendMessageBatch for entries SQS reported as failed.
