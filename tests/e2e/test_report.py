@@ -137,8 +137,9 @@ def number(text: str) -> int:
 
 
 def test_rendered_report_shows_the_numbers_in_silver(
-    local_stack: LocalStack, chromium: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    chromium: str, local_stack: LocalStack, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    # chromium first: without a browser the test skips before the stack is built for it.
     stack, out = local_stack, local_stack.outputs
     started = time.monotonic()
     ids, valid, invalid = seed_batch(stack)
