@@ -275,8 +275,9 @@ def markdown(results: dict[str, Any]) -> str:
         ]
         out += ["| invocation | units | rows | CPU-s | peak RSS MB |", "|---|---:|---:|---:|---:|"]
         for c in mem["invocations"]:
+            units = c["units"] if c["function"] == "transform" else "-"  # ingest plans units, it does not run them
             out.append(
-                f"| {c['function']} | {c['units']} | {c['rows']:,} | {c['cpu_seconds']:.2f} | {c['peak_rss_mb']:.0f} |"
+                f"| {c['function']} | {units} | {c['rows']:,} | {c['cpu_seconds']:.2f} | {c['peak_rss_mb']:.0f} |"
             )
     if "sweep" in results:
         out += ["", "| unit MiB | records | transform CPU-s | wall s | peak RSS MB | files | records/file |"]
