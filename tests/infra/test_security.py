@@ -232,12 +232,6 @@ def test_role_grants_nothing_its_function_does_not_use(function: str, pipeline: 
 
 
 @pytest.mark.parametrize("function", sorted(FUNCTIONS))
-@pytest.mark.xfail(
-    strict=True,
-    reason="prod enables bucket versioning, so notifications carry versionId and ingest (HeadObject/GetObject) "
-    "and transform (GetObject) read with VersionId, which needs s3:GetObjectVersion; ReadBronzeObjects in "
-    "modules/pipeline grants only s3:GetObject. Fix: add s3:GetObjectVersion to local.read_bronze_statements",
-)
 def test_versioned_bronze_reads_are_granted(function: str, pipeline: Config, env_tfvars: dict[str, Any]) -> None:
     assert any(values["bucket_versioning_enabled"] for values in env_tfvars.values())
     assert "s3:GetObjectVersion" in actions_called_by(function)

@@ -44,22 +44,8 @@ TOGGLED_MODULES = {
 }
 # Toggle -> (pipeline module call, its argument, module dir, resources/modules counted by it).
 FORWARDED_TOGGLES = {
-    "ops_schedule_enabled": (
-        "ops",
-        "schedule_enabled",
-        "workflow_ops",
-        [("resource", "aws_cloudwatch_event_rule.schedule"), ("resource", "aws_cloudwatch_event_target.schedule")],
-    ),
-    "ge_eventbridge_enabled": (
-        "ge_gate",
-        "eventbridge_enabled",
-        "workflow_ge_gate",
-        [
-            ("resource", "aws_cloudwatch_event_rule.partition_ready"),
-            ("resource", "aws_cloudwatch_event_target.partition_ready"),
-            ("module", "trigger_role"),
-        ],
-    ),
+    "ops_schedule_enabled": ("ops", "schedule_enabled", "workflow_ops", [("module", "schedule")]),
+    "ge_eventbridge_enabled": ("ge_gate", "eventbridge_enabled", "workflow_ge_gate", [("module", "trigger")]),
 }
 
 # APIs without resource-level permissions: the only actions that may name Resource "*".
@@ -354,6 +340,10 @@ def test_lambda_environment_contract(pipeline: Config) -> None:
         "QUARANTINE_PREFIX",
         "EMIT_PARTITION_EVENTS",
         "EVENT_BUS_NAME",
+        "PARTITION_EVENT_DEBOUNCE_SECONDS",
+        "PARTITION_CLAIMS_TABLE",
+        "CATALOG_DATABASE",
+        "CATALOG_TABLE_PREFIX",
         "POWERTOOLS_SERVICE_NAME",
         "POWERTOOLS_METRICS_NAMESPACE",
         "LOG_LEVEL",

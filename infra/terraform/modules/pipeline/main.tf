@@ -69,8 +69,9 @@ locals {
 
   read_bronze_statements = [
     {
+      # GetObjectVersion: with versioning on, notifications carry versionId and reads pin it.
       sid        = "ReadBronzeObjects"
-      actions    = ["s3:GetObject"]
+      actions    = ["s3:GetObject", "s3:GetObjectVersion"]
       resources  = ["${module.bronze_bucket.arn}/${local.bronze_prefix}*"]
       conditions = []
     },
