@@ -124,6 +124,11 @@ def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
     return out
 
 
+def _count(value: float | None) -> str:
+    """A request count per 1M records: whole above 10, one decimal below."""
+    return "-" if value is None else f"{value:,.0f}" if value >= 10 else f"{value:,.1f}"
+
+
 def _fmt(value: Any) -> str:
     if value is None:
         return "-"
@@ -163,7 +168,7 @@ def print_tables(results: dict[str, Any], console: Console) -> None:
         ops.add_column(name, justify="right")
     names = sorted({k for n in w for k in w[n]["requests_per_1m_by_operation"]})
     for op in names:
-        ops.add_row(op, *(_fmt(w[n]["requests_per_1m_by_operation"].get(op)) for n in w))
+        ops.add_row(op, *(_count(w[n]["requests_per_1m_by_operation"].get(op)) for n in w))
     console.print(ops)
 
     floor = results["floor"]
@@ -259,7 +264,7 @@ def markdown(results: dict[str, Any]) -> str:
     out += ["", "| requests per 1M records | " + " | ".join(names) + " |", "|---|" + "---:|" * len(names)]
     for op in sorted({k for n in names for k in w[n]["requests_per_1m_by_operation"]}):
         out.append(
-            f"| `{op}` | " + " | ".join(_fmt(w[n]["requests_per_1m_by_operation"].get(op)) for n in names) + " |"
+            f"| `{op}` | " + " | ".join(_count(w[n]["requests_per_1m_by_operation"].get(op)) for n in names) + " |"
         )
     out += ["", "| target | measured | limit | met |", "|---|---:|---:|---|"]
     for t in results["targets"]:
@@ -290,7 +295,10 @@ def markdown(results: dict[str, Any]) -> str:
         out += [""] + [f"* {line}" for line in results["sweep"]["sizing"]["arithmetic"]]
     if "local_cloud" in results:
         lc = results["local_cloud"]
-        out += ["", f"Local cloud: {lc['records']:,} records drained in {lc['wall_seconds']:.1f} s "
-                f"({lc['records_per_second']:,} records/s, upload to last silver file); peak RSS MB "
-                f"{lc['peak_rss_mb']}; invocations {lc['invocations']}."]  # fmt: skip
+        rss = ", ".join(f"{fn} {mb:.0f} MB" for fn, mb in lc["peak_rss_mb"].items() if mb is not None)
+        out += [
+            "",
+            f"Local cloud: {lc['records']:,} records drained in {lc['wall_seconds']:.1f} s "
+            f"({lc['records_per_second']:,} records/s, upload to last silver row); Max Memory Used: {rss}.",
+        ]
     return "\n".join(out) + "\n"
