@@ -70,7 +70,7 @@ class Pipeline:
         return self.ingest.handler(event, FakeContext(function_name="ingest"))
 
     def receive_all(self) -> list[dict[str, Any]]:
-        messages = []
+        messages: list[dict[str, Any]] = []
         while True:
             got = self.sqs.receive_message(QueueUrl=self.queue_url, MaxNumberOfMessages=10, VisibilityTimeout=0)
             batch = got.get("Messages", [])
