@@ -1,7 +1,7 @@
 # The performance benchmark (bench/): throughput, CPU vs the pyarrow floor, AWS requests, files,
 # memory and cost per 1M records. Results: bench/results/<date>.json and a printed table.
 #
-#   make bench                                   # the full run (~15 min on 2 cores)
+#   make bench                                   # the full run (6-13 min on 2 cores, by load)
 #   make bench BENCH_ARGS="--local-cloud"        # also drain W1 through a throwaway local cloud
 #   make bench BENCH_ARGS="--records 100000 --no-memory"
 #   make bench-smoke                             # a scaled-down run that checks the bench works
