@@ -80,8 +80,7 @@ class FaultInjector:
     plan: FaultPlan
     rng: random.Random
     counts: Counter[str] = field(default_factory=Counter)
-    enabled: bool = True
-    _current: _Invocation | None = None
+    _current: _Invocation | None = field(default=None, init=False, repr=False)
 
     def instrument(self, client: Any) -> Any:
         client.meta.events.register_first("before-send", self._before_send)
@@ -93,17 +92,16 @@ class FaultInjector:
         """One Lambda invocation of ``kind`` ("ingest" or "transform"); yields its state."""
         crash_at: tuple[str, int] | None = None
         reason = ""
-        if self.enabled:
-            roll = self.rng.random()
-            crash_rate = self.plan.ingest_crash_rate if kind == "ingest" else self.plan.transform_crash_rate
-            if roll < crash_rate and kind == "ingest":
-                # After the first batch of units is on the queue: before marking success.
-                crash_at, reason = ("SendMessageBatch", 1), "ingest crash"
-            elif roll < crash_rate:
-                # After one to three partition files are written: before returning.
-                crash_at, reason = ("PutObject", self.rng.randint(1, 3)), "transform crash"
-            elif roll < crash_rate + self.plan.timeout_rate:
-                crash_at, reason = ("*", self.rng.randint(1, 25)), "lambda timeout"
+        roll = self.rng.random()
+        crash_rate = self.plan.ingest_crash_rate if kind == "ingest" else self.plan.transform_crash_rate
+        if roll < crash_rate and kind == "ingest":
+            # After the first batch of units is on the queue: before marking success.
+            crash_at, reason = ("SendMessageBatch", 1), "ingest crash"
+        elif roll < crash_rate:
+            # After one to three partition files are written: before returning.
+            crash_at, reason = ("PutObject", self.rng.randint(1, 3)), "transform crash"
+        elif roll < crash_rate + self.plan.timeout_rate:
+            crash_at, reason = ("*", self.rng.randint(1, 25)), "lambda timeout"
         state = _Invocation(kind, crash_at, reason)
         self._current = state
         try:
@@ -127,7 +125,7 @@ class FaultInjector:
         state.calls["*"] += 1
         if state.crash_at and state.crash_at[0] == "*" and state.calls["*"] >= state.crash_at[1]:
             raise self._die(state)
-        if not self.enabled or self.rng.random() >= self.plan.error_rate:
+        if self.rng.random() >= self.plan.error_rate:
             return
         if self.rng.random() < 0.5:
             code, status, label = THROTTLE_CODES.get(service, "Throttling"), 400, "throttled"
@@ -150,6 +148,6 @@ class FaultInjector:
         state.calls[operation] += 1
         if state.crash_at and state.crash_at[0] == operation and state.calls[operation] >= state.crash_at[1]:
             raise self._die(state)
-        if self.enabled and self.rng.random() < self.plan.lost_response_rate:
+        if self.rng.random() < self.plan.lost_response_rate:
             self.counts["lost response"] += 1
             raise ReadTimeoutError(endpoint_url=f"https://{service}.amazonaws.com (injected: response lost)")
