@@ -100,6 +100,17 @@ class Runtime:
     def _target_input(target: dict[str, Any], event: dict[str, Any]) -> str:
         if "Input" in target:
             return str(target["Input"])
+        if "InputTransformer" in target:
+            from moto.events.utils import EventTemplateParser  # moto's own transformer, as for SQS targets
+
+            transformer = target["InputTransformer"]
+            return json.dumps(
+                EventTemplateParser.parse(
+                    input_template=transformer.get("InputTemplate"),
+                    input_paths_map=transformer.get("InputPathsMap", {}),
+                    event=event,  # type: ignore[arg-type]
+                )
+            )
         path = target.get("InputPath")
         value: Any = event
         if path and path != "$":
