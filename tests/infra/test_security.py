@@ -210,20 +210,7 @@ def test_role_grants_every_action_its_code_calls(function: str, pipeline: Config
     assert not missing, f"{function}: the code calls actions its role does not grant: {missing}"
 
 
-@pytest.mark.parametrize(
-    "function",
-    [
-        pytest.param(
-            "ingest",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="modules/pipeline grants ingest dynamodb:GetItem on the idempotency table, which "
-                "shared/idempotency.py never calls (claims are conditional PutItem, UpdateItem, DeleteItem)",
-            ),
-        ),
-        "transform",
-    ],
-)
+@pytest.mark.parametrize("function", ["ingest", "transform"])
 def test_role_grants_nothing_its_function_does_not_use(function: str, pipeline: Config) -> None:
     granted = granted_actions(pipeline, FUNCTIONS[function])
     used = set(actions_called_by(function)) | set(RUNTIME_ACTIONS[function])

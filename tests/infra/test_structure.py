@@ -500,7 +500,6 @@ def test_function_roles_grant_the_documented_permissions(pipeline: Config) -> No
     ingest = str(pipeline.modules["ingest_role"]["policy_statements"]) + str(pipeline.locals["read_bronze_statements"])
     for action in (
         "dynamodb:PutItem",
-        "dynamodb:GetItem",
         "dynamodb:UpdateItem",
         "dynamodb:DeleteItem",
         "sqs:SendMessage",

@@ -214,7 +214,7 @@ module "ingest_role" {
     [
       {
         sid       = "Idempotency"
-        actions   = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"]
+        actions   = ["dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"]
         resources = [module.idempotency_table.arn]
       },
       {
