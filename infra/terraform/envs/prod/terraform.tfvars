@@ -12,13 +12,15 @@ bronze_transition_archive_days  = 90
 idempotency_pitr_enabled        = true
 idempotency_deletion_protection = true
 
-# Functions and queue
+# Functions and queue. Lambda sizes follow `make bench` (README, "Throughput and cost"): transform
+# 1769 MB = one full vCPU for a CPU-bound 128 MiB unit (~4.2 CPU-s, ~340 MB peak), timeout = 10
+# units x 4.2 s x 2; ingest streams 16 GiB at ~0.93 CPU-s/GiB on 256 MB (0.14 vCPU) x 2.
 log_retention_days          = 90
 log_level                   = "INFO"
-ingest_memory_mb            = 1024
-ingest_timeout_seconds      = 300
+ingest_memory_mb            = 512
+ingest_timeout_seconds      = 210
 transform_memory_mb         = 2048
-transform_timeout_seconds   = 300
+transform_timeout_seconds   = 120
 esm_batch_size              = 10
 esm_batching_window_seconds = 10
 esm_maximum_concurrency     = 50

@@ -231,10 +231,10 @@ variable "idempotency_ttl_seconds" {
 }
 
 variable "work_unit_bytes" {
-  description = "Target size of the byte ranges ingest plans per message (WORK_UNIT_BYTES); must fit the transform's memory and timeout."
+  description = "Target size of the byte ranges ingest plans per message (WORK_UNIT_BYTES); must fit the transform's memory and timeout. 128 MiB is the `make bench` sweep's choice (README, \"Throughput and cost\")."
   type        = number
   nullable    = false
-  default     = 67108864
+  default     = 134217728
 }
 
 variable "transform_memory_mb" {
