@@ -42,7 +42,7 @@ test-infra: $(VENV)/.installed ## Terraform fmt/validate, structure and checkov 
 lint: $(VENV)/.installed tf-lint ## ruff, mypy, terraform fmt/validate, checkov
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/mypy lambdas localcloud scripts demo
+	$(VENV)/bin/mypy lambdas localcloud scripts demo bench chaos
 
 fmt: $(VENV)/.installed ## Format Python and Terraform in place
 	$(VENV)/bin/ruff check --fix .
