@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -29,6 +28,7 @@ import boto3
 from moto.server import ThreadedMotoServer
 
 from bench.inprocess import BRONZE, ESM_BATCH_SIZE, HANDLER_ENV, REGION, SQS_MAX_RECEIVE, create_resources
+from localcloud.throwaway import free_port
 from tests.integration.conftest import s3_event, sqs_record
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -57,12 +57,6 @@ class Invocation:
         }
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 class IsolatedPipeline:
     def __init__(self, endpoint: str, resources: dict[str, str], extra_env: dict[str, str]) -> None:
         self.endpoint = endpoint
@@ -75,7 +69,7 @@ class IsolatedPipeline:
     @classmethod
     @contextmanager
     def running(cls, extra_env: dict[str, str] | None = None) -> Iterator[IsolatedPipeline]:
-        port = _free_port()
+        port = free_port()
         logging.getLogger("werkzeug").setLevel(logging.ERROR)  # one line per request otherwise
         server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
         server.start()

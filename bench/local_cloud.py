@@ -8,12 +8,8 @@ apply` of infra/terraform/envs/local, and the emulator always stopped at the end
 from __future__ import annotations
 
 import io
-import json
-import os
 import re
 import shutil
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -21,19 +17,10 @@ from typing import Any
 
 import boto3
 
-from bench.isolated import _free_port
+from localcloud.throwaway import DeployedStack, throwaway_stack
 
-ROOT = Path(__file__).resolve().parents[1]
-ENV_DIR = ROOT / "infra" / "terraform" / "envs" / "local"
 REPORT_LINE = re.compile(r"Duration: ([\d.]+) ms.*Max Memory Used: ([\d.]+) MB")
 DRAIN_TIMEOUT_S = 900
-
-
-def _run(cmd: list[str], env: dict[str, str], timeout: int = 900) -> str:
-    out = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout)
-    if out.returncode != 0:
-        raise RuntimeError(f"{' '.join(cmd)} failed ({out.returncode}):\n{out.stdout[-3000:]}\n{out.stderr[-3000:]}")
-    return out.stdout
 
 
 def _reports(log: Path) -> list[tuple[float, float]]:
@@ -49,58 +36,36 @@ def run_local_cloud(lines: list[bytes]) -> dict[str, Any]:
     import pyarrow.parquet as pq
 
     work = Path(tempfile.mkdtemp(prefix="bench-localcloud-"))
-    port = _free_port()
-    endpoint = f"http://127.0.0.1:{port}"
-    env = {
-        **os.environ,
-        "LOCAL_PORT": str(port),
-        "LOCAL_STATE_DIR": str(work / "state"),
-        "TF_DATA_DIR": str(work / "tfdata"),
-        "TF_IN_AUTOMATION": "1",
-        "AWS_ACCESS_KEY_ID": "test",
-        "AWS_SECRET_ACCESS_KEY": "test",
-        "AWS_DEFAULT_REGION": "us-east-1",
-    }
-    env.pop("AWS_ENDPOINT_URL", None)
-    artifacts = work / "build"
     setup_started = time.perf_counter()
-    _run([sys.executable, "scripts/build_lambdas.py", "--out", str(artifacts)], env)
-    _run([sys.executable, "-m", "localcloud", "up"], env)
     try:
-        init = ["terraform", f"-chdir={ENV_DIR}", "init", "-input=false", "-no-color"]
-        plugin_dir = os.environ.get("TF_PLUGIN_DIR")
-        if plugin_dir and Path(plugin_dir).is_dir():
-            init.append(f"-plugin-dir={plugin_dir}")
-        _run(init, env)
-        state = ["-state", str(work / "terraform.tfstate")]
-        _run(["terraform", f"-chdir={ENV_DIR}", "apply", "-auto-approve", "-input=false", "-no-color", *state,
-              f"-var=local_endpoint={endpoint}", f"-var=artifacts_dir={artifacts}"], env)  # fmt: skip
-        outputs = json.loads(_run(["terraform", f"-chdir={ENV_DIR}", "output", "-json", *state], env))
-        setup_seconds = time.perf_counter() - setup_started
-        bronze, silver = outputs["bronze_bucket"]["value"], outputs["silver_bucket"]["value"]
-        s3 = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1",
-                          aws_access_key_id="test", aws_secret_access_key="test")  # fmt: skip
-        body = b"".join(lines)
-        started = time.perf_counter()
-        s3.put_object(Bucket=bronze, Key="bronze/mixed/bench-local-cloud.jsonl", Body=body)
-        rows = _wait_for_rows(s3, silver, len(lines), pq)
-        wall = time.perf_counter() - started
-        logs = work / "state" / "logs"
-        reports = {fn: _reports(logs / f"{outputs[f'{fn}_lambda']['value']}.log") for fn in ("ingest", "transform")}
-        return {
-            "records": len(lines),
-            "bytes": len(body),
-            "rows": rows,
-            "setup_seconds": round(setup_seconds, 1),
-            "wall_seconds": round(wall, 2),
-            "records_per_second": round(len(lines) / wall),
-            "invocations": {fn: len(r) for fn, r in reports.items()},
-            "peak_rss_mb": {fn: max((m for _, m in r), default=None) for fn, r in reports.items()},
-            "max_duration_ms": {fn: max((d for d, _ in r), default=None) for fn, r in reports.items()},
-        }
+        with throwaway_stack(work) as stack:
+            return _drain(stack, lines, pq, time.perf_counter() - setup_started)
     finally:
-        subprocess.run([sys.executable, "-m", "localcloud", "down"], cwd=ROOT, env=env, capture_output=True, timeout=60)
         shutil.rmtree(work, ignore_errors=True)
+
+
+def _drain(stack: DeployedStack, lines: list[bytes], pq: Any, setup_seconds: float) -> dict[str, Any]:
+    outputs = stack.outputs
+    s3 = boto3.client("s3", endpoint_url=stack.endpoint, region_name="us-east-1",
+                      aws_access_key_id="test", aws_secret_access_key="test")  # fmt: skip
+    body = b"".join(lines)
+    started = time.perf_counter()
+    s3.put_object(Bucket=outputs["bronze_bucket"], Key="bronze/mixed/bench-local-cloud.jsonl", Body=body)
+    rows = _wait_for_rows(s3, outputs["silver_bucket"], len(lines), pq)
+    wall = time.perf_counter() - started
+    logs = stack.state_dir / "logs"
+    reports = {fn: _reports(logs / f"{outputs[f'{fn}_lambda']}.log") for fn in ("ingest", "transform")}
+    return {
+        "records": len(lines),
+        "bytes": len(body),
+        "rows": rows,
+        "setup_seconds": round(setup_seconds, 1),
+        "wall_seconds": round(wall, 2),
+        "records_per_second": round(len(lines) / wall),
+        "invocations": {fn: len(r) for fn, r in reports.items()},
+        "peak_rss_mb": {fn: max((m for _, m in r), default=None) for fn, r in reports.items()},
+        "max_duration_ms": {fn: max((d for d, _ in r), default=None) for fn, r in reports.items()},
+    }
 
 
 def _wait_for_rows(s3: Any, bucket: str, expected: int, pq: Any) -> int:
