@@ -7,10 +7,7 @@ the way S3 and the event source mapping do (delete on success, keep failed items
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,32 +18,14 @@ import boto3
 import pytest
 from moto import mock_aws
 
+from chaos.stack import LambdaContext as FakeContext
+from chaos.stack import load_handler
+
 ROOT = Path(__file__).resolve().parents[2]
 REGION = "us-east-1"
 BRONZE = "elt-bronze-test"
 SILVER = "elt-silver-test"
 TABLE = "elt-idempotency-test"
-
-
-@dataclass
-class FakeContext:
-    function_name: str = "test-fn"
-    memory_limit_in_mb: int = 1024
-    invoked_function_arn: str = "arn:aws:lambda:us-east-1:123456789012:function:test-fn"
-    aws_request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
-
-    def get_remaining_time_in_millis(self) -> int:
-        return 60_000
-
-
-def load_handler(name: str) -> ModuleType:
-    """Import lambdas/<name>/app.py as a fresh module (its clients bind to the active mock)."""
-    path = ROOT / "lambdas" / name / "app.py"
-    spec = importlib.util.spec_from_file_location(f"handler_{name}_{uuid.uuid4().hex}", path)
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 @dataclass
@@ -200,4 +179,3 @@ def pipeline(aws_env: None, pipeline_env: dict[str, str], monkeypatch: pytest.Mo
         for name, value in env.items():
             monkeypatch.setenv(name, value)
         yield Pipeline(s3, sqs, ddb, queue_url, dlq_url, load_handler("ingest"), load_handler("transform"))
-    sys.modules.pop("handler_ingest", None)
