@@ -90,7 +90,9 @@ def test_duplicate_delivery_is_skipped(local_stack: LocalStack) -> None:
 def test_poisoned_message_ends_in_dlq_after_max_receives(local_stack: LocalStack) -> None:
     sqs = local_stack.client("sqs")
     queue_url, dlq_url = local_stack.outputs["queue_url"], local_stack.outputs["dlq_url"]
-    # Terraform sets visibility to 6x the transform timeout (minutes); shorten it for this test only.
+    # Terraform sets visibility to 6x the transform timeout (minutes); shorten it for this test only
+    # (restored after: later tests would see slow units delivered again while still running).
+    deployed = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["VisibilityTimeout"])["Attributes"]
     sqs.set_queue_attributes(QueueUrl=queue_url, Attributes={"VisibilityTimeout": "1"})
     sqs.send_message(QueueUrl=queue_url, MessageBody='{"not": "a work unit"}')
 
@@ -98,6 +100,9 @@ def test_poisoned_message_ends_in_dlq_after_max_receives(local_stack: LocalStack
         attrs = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["ApproximateNumberOfMessages"])
         return int(attrs["Attributes"]["ApproximateNumberOfMessages"])
 
-    local_stack.wait_for(lambda: dlq_depth() == 1, timeout=120, what="the poisoned message in the DLQ")
+    try:
+        local_stack.wait_for(lambda: dlq_depth() == 1, timeout=120, what="the poisoned message in the DLQ")
+    finally:
+        sqs.set_queue_attributes(QueueUrl=queue_url, Attributes=deployed)
     message = sqs.receive_message(QueueUrl=dlq_url, AttributeNames=["ApproximateReceiveCount"])["Messages"][0]
     assert message["Body"] == '{"not": "a work unit"}'

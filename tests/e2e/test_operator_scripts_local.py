@@ -93,10 +93,13 @@ def test_replay_from_s3_and_queue_helpers_against_the_local_cloud(local_stack: L
     bronze, outputs = local_stack.outputs["bronze_bucket"], local_stack.outputs
     s3, sqs = local_stack.client("s3"), local_stack.client("sqs")
     key = "bronze/ops-e2e/replay-from-s3.jsonl"
-    s3.put_object(
-        Bucket=bronze, Key=key, Body="".join(line + "\n" for line, _ in FakeEvents(seed=43).lines(80)).encode()
+    lines = list(FakeEvents(seed=43).lines(80))
+    s3.put_object(Bucket=bronze, Key=key, Body="".join(line + "\n" for line, _ in lines).encode())
+    # Wait for every partition file, not the first: the unit uploads them one after another.
+    partitions = {(r["record_type"], r["event_time"][:10]) for r in (json.loads(line) for line, ok in lines if ok)}
+    local_stack.wait_for(
+        lambda: len(silver_files(local_stack, bronze, key)) == len(partitions), what=f"silver for {key}"
     )
-    local_stack.wait_for(lambda: silver_files(local_stack, bronze, key), what=f"silver for {key}")
     before = silver_files(local_stack, bronze, key)
 
     # replay_from_s3: planned with the deployed ingest function's settings, so the very same files are rewritten.

@@ -63,7 +63,13 @@ def test_overwrite_in_flight_supersedes_without_versioning_and_not_with_it(ci_ru
 
 
 def test_same_seed_same_faults_same_outcome() -> None:
-    first, second = (run_once(0, seed=7, records=1000, plan=CI_PLAN, units=8) for _ in range(2))
+    # Faults that leave an ingest claim IN_PROGRESS (lost responses, ingest crashes, timeouts) make
+    # the later course depend on the wall clock (whether the claim has expired when a duplicate
+    # arrives), so on a loaded machine two runs can differ. Reproducibility is checked on the faults
+    # whose course does not: errors before the service, and transform crashes.
+    plan = FaultPlan(error_rate=0.05, lost_response_rate=0.0, ingest_crash_rate=0.0, transform_crash_rate=0.2,
+                     timeout_rate=0.0)  # fmt: skip
+    first, second = (run_once(0, seed=7, records=1000, plan=plan, units=8) for _ in range(2))
     assert first.faults == second.faults and sum(first.faults.values()) > 0
     assert (first.silver_rows, first.quarantined, first.units) == (second.silver_rows, second.quarantined, second.units)
 
