@@ -69,6 +69,7 @@ class CatalogRegistrar:
     schemas: dict[str, pa.Schema]
     table_prefix: str = ""
     _known: set[tuple[str, str]] = field(default_factory=set)  # partitions registered by this process
+    _tables: set[str] = field(default_factory=set)  # tables this process created or found
 
     def location(self, record_type: str, dt: str | None = None) -> str:
         base = f"s3://{self.bucket}/{self.silver_prefix}/{record_type}/"
@@ -78,6 +79,8 @@ class CatalogRegistrar:
         return [{"Name": f.name, "Type": hive_type(f.type)} for f in self.schemas[record_type]]
 
     def _create_table(self, record_type: str) -> None:
+        if record_type in self._tables:
+            return
         try:
             self.glue.create_table(
                 DatabaseName=self.database,
@@ -97,6 +100,7 @@ class CatalogRegistrar:
         except ClientError as exc:
             if exc.response["Error"]["Code"] != "AlreadyExistsException":
                 raise
+        self._tables.add(record_type)
 
     def register(self, partitions: Iterable[tuple[str, str]]) -> int:
         """Register partitions not yet known; returns how many were new to the catalog."""

@@ -378,7 +378,7 @@ def test_every_log_group_has_a_retention(module_configs: dict[str, Config], env_
             groups += 1
             assert group.get("retention_in_days") == "${var.log_retention_days}", f"{name}.{label}"
             assert config.variables["log_retention_days"].get("default") in (None, *CLOUDWATCH_RETENTION_DAYS)
-    assert groups >= 3  # lambda_function, workflow_ops, workflow_ge_gate
+    assert groups >= 2  # lambda_function and state_machine (both workflows use it)
     for env, values in env_tfvars.items():
         assert values["log_retention_days"] in CLOUDWATCH_RETENTION_DAYS, env
     function = module_configs["lambda_function"]

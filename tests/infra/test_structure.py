@@ -415,7 +415,7 @@ def test_quarantine_and_emit_toggles_gate_their_permissions(
     pipeline: Config, module_configs: dict[str, Config]
 ) -> None:
     assert pipeline.modules["ge_gate"]["quarantine_enabled"] == "${var.ge_quarantine_enabled}"
-    gate_role = module_configs["workflow_ge_gate"].modules["state_machine_role"]["policy_statements"]
+    gate_role = module_configs["workflow_ge_gate"].modules["state_machine"]["task_statements"]
     assert re.search(r"var\.quarantine_enabled \? \[\{sid = \"WriteQuarantineMarkers\"", gate_role)
     transform_role = pipeline.modules["transform_role"]["policy_statements"]
     assert re.search(r"var\.ge_emit_events_from_transform \? \[\{sid = \"EmitPartitionEvents\"", transform_role)

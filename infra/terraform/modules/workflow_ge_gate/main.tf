@@ -32,82 +32,15 @@ resource "aws_sns_topic_subscription" "email" {
   endpoint  = each.value
 }
 
-resource "aws_cloudwatch_log_group" "state_machine" {
-  #checkov:skip=CKV_AWS_158:Logs are encrypted by CloudWatch Logs by default; a customer managed key is optional (kms_key_arn) to keep cost down.
-  #checkov:skip=CKV_AWS_338:Retention is set per environment (days to months) to control cost; a year is not required for workflow execution logs.
-  name              = "/aws/vendedlogs/states/${var.name}"
-  retention_in_days = var.log_retention_days
-  kms_key_id        = var.kms_key_arn
-  tags              = var.tags
-}
+module "state_machine" {
+  source = "../state_machine"
 
-module "state_machine_role" {
-  source = "../iam"
-
+  name                     = var.name
   role_name                = "${var.role_name_prefix}-sfn"
-  description              = "Step Functions ${var.name}"
-  trusted_services         = ["states.amazonaws.com"]
-  source_account_id        = data.aws_caller_identity.current.account_id
   permissions_boundary_arn = var.permissions_boundary_arn
+  log_retention_days       = var.log_retention_days
+  kms_key_arn              = var.kms_key_arn
   tags                     = var.tags
-
-  policy_statements = concat(
-    [
-      {
-        sid       = "RunValidationJob"
-        actions   = ["glue:StartJobRun", "glue:GetJobRun", "glue:GetJobRuns", "glue:BatchStopJobRun"]
-        resources = [local.ge_job_arn]
-      },
-      {
-        sid       = "ObserveGlueRuns"
-        actions   = ["events:PutTargets", "events:PutRule", "events:DescribeRule"]
-        resources = [local.sync_rule_arn]
-      },
-      {
-        sid       = "ReadValidationResults"
-        actions   = ["s3:GetObject"]
-        resources = ["${var.silver_bucket_arn}/${var.results_prefix}/*"]
-      },
-      {
-        sid       = "Notify"
-        actions   = ["sns:Publish"]
-        resources = [aws_sns_topic.notifications.arn]
-      },
-      {
-        # Log delivery APIs support no resource-level permissions (AWS requirement for SFN logging).
-        sid = "DeliverExecutionLogs"
-        actions = [
-          "logs:CreateLogDelivery",
-          "logs:GetLogDelivery",
-          "logs:UpdateLogDelivery",
-          "logs:DeleteLogDelivery",
-          "logs:ListLogDeliveries",
-          "logs:PutResourcePolicy",
-          "logs:DescribeResourcePolicies",
-          "logs:DescribeLogGroups",
-        ]
-        resources = ["*"]
-      },
-    ],
-    var.quarantine_enabled ? [{
-      sid       = "WriteQuarantineMarkers"
-      actions   = ["s3:PutObject"]
-      resources = ["${var.silver_bucket_arn}/${var.quarantine_marker_prefix}/*"]
-    }] : [],
-    var.kms_key_arn == null ? [] : [{
-      sid       = "UseDataKey"
-      actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
-      resources = [var.kms_key_arn]
-    }],
-  )
-}
-
-resource "aws_sfn_state_machine" "this" {
-  #checkov:skip=CKV_AWS_284:X-Ray tracing is optional; execution history and ALL-level execution logs cover troubleshooting.
-  name     = var.name
-  role_arn = module.state_machine_role.arn
-  type     = "STANDARD"
-  tags     = var.tags
 
   definition = templatefile(local.definition_template_path, merge(var.definition_vars, {
     ge_job_name              = var.ge_job_name
@@ -119,11 +52,40 @@ resource "aws_sfn_state_machine" "this" {
     notification_topic_arn   = aws_sns_topic.notifications.arn
   }))
 
-  logging_configuration {
-    log_destination        = "${aws_cloudwatch_log_group.state_machine.arn}:*"
-    include_execution_data = true
-    level                  = "ALL"
-  }
+  task_statements = concat(
+    [
+      {
+        sid        = "RunValidationJob"
+        actions    = ["glue:StartJobRun", "glue:GetJobRun", "glue:GetJobRuns", "glue:BatchStopJobRun"]
+        resources  = [local.ge_job_arn]
+        conditions = []
+      },
+      {
+        sid        = "ObserveGlueRuns"
+        actions    = ["events:PutTargets", "events:PutRule", "events:DescribeRule"]
+        resources  = [local.sync_rule_arn]
+        conditions = []
+      },
+      {
+        sid        = "ReadValidationResults"
+        actions    = ["s3:GetObject"]
+        resources  = ["${var.silver_bucket_arn}/${var.results_prefix}/*"]
+        conditions = []
+      },
+      {
+        sid        = "Notify"
+        actions    = ["sns:Publish"]
+        resources  = [aws_sns_topic.notifications.arn]
+        conditions = []
+      },
+    ],
+    var.quarantine_enabled ? [{
+      sid        = "WriteQuarantineMarkers"
+      actions    = ["s3:PutObject"]
+      resources  = ["${var.silver_bucket_arn}/${var.quarantine_marker_prefix}/*"]
+      conditions = []
+    }] : [],
+  )
 }
 
 # The transform debounces its events per partition (one per PARTITION_EVENT_DEBOUNCE_SECONDS) and
@@ -134,7 +96,7 @@ module "trigger" {
 
   name                     = "${var.name}-partition-ready"
   description              = "Validate each silver partition the transform reports as written"
-  state_machine_arn        = aws_sfn_state_machine.this.arn
+  state_machine_arn        = module.state_machine.arn
   role_name                = "${var.role_name_prefix}-trigger"
   permissions_boundary_arn = var.permissions_boundary_arn
   event_bus_name           = var.event_bus_name

@@ -1,11 +1,11 @@
 output "state_machine_arn" {
   description = "ARN of the GE gate state machine."
-  value       = aws_sfn_state_machine.this.arn
+  value       = module.state_machine.arn
 }
 
 output "state_machine_name" {
   description = "Name of the GE gate state machine."
-  value       = aws_sfn_state_machine.this.name
+  value       = module.state_machine.name
 }
 
 output "notification_topic_arn" {
@@ -26,7 +26,7 @@ output "event_bus_arn" {
 output "role_policies" {
   description = "Inline policies of the module's roles, by role."
   value = merge(
-    { sfn = module.state_machine_role.policy_json },
+    { sfn = module.state_machine.role_policy_json },
     { for t in module.trigger : "trigger" => t.role_policy_json },
   )
 }

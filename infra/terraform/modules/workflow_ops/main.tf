@@ -128,55 +128,15 @@ module "function" {
   })
 }
 
-resource "aws_cloudwatch_log_group" "state_machine" {
-  #checkov:skip=CKV_AWS_158:Logs are encrypted by CloudWatch Logs by default; a customer managed key is optional (kms_key_arn) to keep cost down.
-  #checkov:skip=CKV_AWS_338:Retention is set per environment (days to months) to control cost; a year is not required for workflow execution logs.
-  name              = "/aws/vendedlogs/states/${var.name}"
-  retention_in_days = var.log_retention_days
-  kms_key_id        = var.kms_key_arn
-  tags              = var.tags
-}
+module "state_machine" {
+  source = "../state_machine"
 
-module "state_machine_role" {
-  source = "../iam"
-
+  name                     = var.name
   role_name                = "${var.role_name_prefix}-sfn"
-  description              = "Step Functions ${var.name}"
-  trusted_services         = ["states.amazonaws.com"]
-  source_account_id        = data.aws_caller_identity.current.account_id
   permissions_boundary_arn = var.permissions_boundary_arn
+  log_retention_days       = var.log_retention_days
+  kms_key_arn              = var.kms_key_arn
   tags                     = var.tags
-
-  policy_statements = [
-    {
-      sid       = "InvokeTasks"
-      actions   = ["lambda:InvokeFunction"]
-      resources = flatten([for f in module.function : [f.arn, "${f.arn}:*"]])
-    },
-    {
-      # Log delivery APIs support no resource-level permissions (AWS requirement for SFN logging).
-      sid = "DeliverExecutionLogs"
-      actions = [
-        "logs:CreateLogDelivery",
-        "logs:GetLogDelivery",
-        "logs:UpdateLogDelivery",
-        "logs:DeleteLogDelivery",
-        "logs:ListLogDeliveries",
-        "logs:PutResourcePolicy",
-        "logs:DescribeResourcePolicies",
-        "logs:DescribeLogGroups",
-      ]
-      resources = ["*"]
-    },
-  ]
-}
-
-resource "aws_sfn_state_machine" "this" {
-  #checkov:skip=CKV_AWS_284:X-Ray tracing is optional; execution history and ALL-level execution logs cover troubleshooting.
-  name     = var.name
-  role_arn = module.state_machine_role.arn
-  type     = "STANDARD"
-  tags     = var.tags
 
   definition = templatefile(local.definition_template_path, merge(var.definition_vars, {
     replay_function_arn  = module.function["replay"].arn
@@ -189,11 +149,12 @@ resource "aws_sfn_state_machine" "this" {
     quarantine_prefix    = var.quarantine_prefix
   }))
 
-  logging_configuration {
-    log_destination        = "${aws_cloudwatch_log_group.state_machine.arn}:*"
-    include_execution_data = true
-    level                  = "ALL"
-  }
+  task_statements = [{
+    sid        = "InvokeTasks"
+    actions    = ["lambda:InvokeFunction"]
+    resources  = flatten([for f in module.function : [f.arn, "${f.arn}:*"]])
+    conditions = []
+  }]
 }
 
 module "schedule" {
@@ -202,7 +163,7 @@ module "schedule" {
 
   name                     = "${var.name}-schedule"
   description              = "Scheduled start of ${var.name}"
-  state_machine_arn        = aws_sfn_state_machine.this.arn
+  state_machine_arn        = module.state_machine.arn
   role_name                = "${var.role_name_prefix}-schedule"
   permissions_boundary_arn = var.permissions_boundary_arn
   schedule_expression      = var.schedule_expression

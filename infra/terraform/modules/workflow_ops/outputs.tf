@@ -1,11 +1,11 @@
 output "state_machine_arn" {
   description = "ARN of the ops state machine."
-  value       = aws_sfn_state_machine.this.arn
+  value       = module.state_machine.arn
 }
 
 output "state_machine_name" {
   description = "Name of the ops state machine."
-  value       = aws_sfn_state_machine.this.name
+  value       = module.state_machine.name
 }
 
 output "function_names" {
@@ -22,7 +22,7 @@ output "role_policies" {
   description = "Inline policies of the module's roles, by role."
   value = merge(
     { for k, r in module.function_role : k => r.policy_json },
-    { sfn = module.state_machine_role.policy_json },
+    { sfn = module.state_machine.role_policy_json },
     { for t in module.schedule : "schedule" => t.role_policy_json },
   )
 }
