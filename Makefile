@@ -16,13 +16,14 @@ PYTEST_ARGS ?=
 help: ## List every target with its description
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z0-9_-]+:.*## / {printf "  \033[36m%-22s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
-$(VENV)/.installed: requirements-dev.txt
+$(VENV)/.installed: requirements-dev.txt requirements-glue.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
 	touch $@
 
-install: $(VENV)/.installed ## Create .venv from requirements-dev.txt (every target does this when needed)
+install: $(VENV)/.installed ## Create .venv: requirements-dev.txt and the project itself, editable (every target does this when needed)
 
 test: $(VENV)/.installed ## Run the whole test suite (exactly what CI runs)
 	$(PY) -m pytest $(PYTEST_ARGS)

@@ -18,15 +18,13 @@ from typing import Any
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
-ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT / "lambdas") not in sys.path:
-    sys.path.insert(0, str(ROOT / "lambdas"))
+from bench import report
+from bench.floor import cold_import, pyarrow_floor
+from bench.inprocess import ESM_BATCH_SIZE, HANDLER_ENV, InProcessPipeline
+from bench.meter import EmulatorClock, RequestCounter
+from bench.workloads import build_workloads, record_lines, sized_body
 
-from bench import report  # noqa: E402
-from bench.floor import cold_import, pyarrow_floor  # noqa: E402
-from bench.inprocess import ESM_BATCH_SIZE, HANDLER_ENV, InProcessPipeline  # noqa: E402
-from bench.meter import EmulatorClock, RequestCounter  # noqa: E402
-from bench.workloads import build_workloads, record_lines, sized_body  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 MiB = 1024 * 1024
 

@@ -37,10 +37,10 @@ def pyarrow_floor(body: bytes) -> Floor:
 
 
 _IMPORT_PROBE = """
-import json, sys, time
-sys.path[:0] = {paths!r}
+import importlib.util, json, sys, time
 started = time.perf_counter()
-import app
+spec = importlib.util.spec_from_file_location("app", {path!r})
+spec.loader.exec_module(importlib.util.module_from_spec(spec))
 elapsed = time.perf_counter() - started
 heavy = sorted(m for m in ("pyarrow", "pandas", "pydantic") if m in sys.modules)
 print(json.dumps({{"seconds": elapsed, "heavy_modules": heavy}}))
@@ -51,8 +51,7 @@ def cold_import(function: str, env: dict[str, str], repeats: int = 5) -> dict[st
     """Seconds to import ``lambdas/<function>/app.py`` in a fresh interpreter (module-level
     clients and settings included), median of ``repeats``; bytecode is compiled by a first,
     discarded run, as the build precompiles it into the zip."""
-    paths = [str(ROOT / "lambdas" / function), str(ROOT / "lambdas")]
-    code = _IMPORT_PROBE.format(paths=paths)
+    code = _IMPORT_PROBE.format(path=str(ROOT / "lambdas" / function / "app.py"))
     runs = []
     for _ in range(repeats + 1):
         out = subprocess.run(

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import io
-import json
-import os
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -23,21 +21,20 @@ from moto import mock_aws
 
 from bench.meter import CpuMeter, EmulatorClock, RequestCounter, record_unit_results
 from bench.workloads import Workload
-from tests.integration.conftest import FakeContext, load_handler, s3_event, sqs_record
+from elt.devkit.events import s3_object_created_from_head, sqs_record_from_message
+from elt.devkit.handlers import LambdaContext, load_handler
+from elt.devkit.stack import MOCK_ENV, REGION, StackNames, create_stack, environment, mock_account_env
 
-REGION = "us-east-1"
-BRONZE = "bench-bronze"
-SILVER = "bench-silver"
-TABLE = "bench-idempotency"
+NAMES = StackNames("bench")
+BRONZE, SILVER = NAMES.bronze, NAMES.silver
+#: Long enough that a unit being transformed is never redelivered during a run.
+VISIBILITY_TIMEOUT = 900
 ESM_BATCH_SIZE = 10  # Terraform's esm_batch_size default
 SQS_MAX_RECEIVE = 10
 
 #: The handlers' environment besides the resource names (what Terraform sets, quiet logs).
 HANDLER_ENV = {
-    "AWS_ACCESS_KEY_ID": "testing",
-    "AWS_SECRET_ACCESS_KEY": "testing",
-    "AWS_DEFAULT_REGION": REGION,
-    "AWS_REGION": REGION,
+    **MOCK_ENV,
     "POWERTOOLS_SERVICE_NAME": "elt-bench",
     "POWERTOOLS_METRICS_NAMESPACE": "EltBench",
     "LOG_LEVEL": "WARNING",
@@ -66,53 +63,6 @@ class RunResult:
     unit_results: list[dict[str, Any]] = field(default_factory=list)
 
 
-def create_resources(session: boto3.Session) -> dict[str, str]:
-    s3 = session.client("s3")
-    sqs = session.client("sqs")
-    ddb = session.client("dynamodb")
-    s3.create_bucket(Bucket=BRONZE)
-    s3.create_bucket(Bucket=SILVER)
-    dlq_url = sqs.create_queue(QueueName="bench-dlq")["QueueUrl"]
-    dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    queue_url = sqs.create_queue(
-        QueueName="bench-events",
-        Attributes={
-            "RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": "5"}),
-            "VisibilityTimeout": "900",
-        },
-    )["QueueUrl"]
-    ddb.create_table(
-        TableName=TABLE,
-        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
-        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
-        BillingMode="PAY_PER_REQUEST",
-    )
-    return {"QUEUE_URL": queue_url, "IDEMPOTENCY_TABLE": TABLE, "SILVER_BUCKET": SILVER}
-
-
-@contextlib.contextmanager
-def patched_env(values: dict[str, str]) -> Iterator[None]:
-    saved = {k: os.environ.get(k) for k in values}
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
-
-
-@contextlib.contextmanager
-def without_env(*names: str) -> Iterator[None]:
-    saved = {k: os.environ.pop(k) for k in names if k in os.environ}
-    try:
-        yield
-    finally:
-        os.environ.update(saved)
-
-
 class InProcessPipeline:
     """One mocked account with the pipeline's resources and freshly imported handlers."""
 
@@ -127,17 +77,16 @@ class InProcessPipeline:
 
     @contextlib.contextmanager
     def running(self) -> Iterator[InProcessPipeline]:
-        with patched_env(HANDLER_ENV), without_env("AWS_ENDPOINT_URL", "AWS_PROFILE"), mock_aws():
+        with mock_account_env(HANDLER_ENV), mock_aws():
             boto3.setup_default_session(region_name=REGION)
             assert boto3.DEFAULT_SESSION is not None
             self.session = boto3.DEFAULT_SESSION
             self.counter.install(self.session._session)  # clients created from now on are counted
             self.clock.install()
-            resources = create_resources(self.session)
-            with patched_env({**resources, **self.env}):
-                self.queue_url = resources["QUEUE_URL"]
-                self.s3 = self.session.client("s3")
-                self.sqs = self.session.client("sqs")
+            stack = create_stack(self.session, NAMES, visibility_timeout=VISIBILITY_TIMEOUT)
+            with environment({**stack.handler_env(), **self.env}):
+                self.queue_url, self.queue_arn = stack.queue_url, stack.queue_arn
+                self.s3, self.sqs = stack.s3, stack.sqs
                 self.ingest = load_handler("ingest")
                 self.transform = load_handler("transform")
                 record_unit_results(self.transform, self.unit_results)
@@ -148,10 +97,7 @@ class InProcessPipeline:
         events = []
         for obj in workload.objects:
             self.s3.put_object(Bucket=BRONZE, Key=obj.key, Body=obj.body)
-            head = self.s3.head_object(Bucket=BRONZE, Key=obj.key)
-            event = s3_event(BRONZE, obj.key, head["ETag"].strip('"'), head["ContentLength"])
-            event["Records"][0]["eventTime"] = time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime())
-            events.append(event)
+            events.append(s3_object_created_from_head(BRONZE, obj.key, self.s3.head_object(Bucket=BRONZE, Key=obj.key)))
         return events
 
     def run(self, workload: Workload, progress: Callable[[int], None] | None = None) -> RunResult:
@@ -166,14 +112,15 @@ class InProcessPipeline:
         with contextlib.redirect_stdout(sink):
             for event in events:
                 with self.counter.counting("ingest"), ingest_cpu.measure():
-                    units += self.ingest.handler(event, FakeContext(function_name="ingest"))["units"]
+                    units += self.ingest.handler(event, LambdaContext(function_name="ingest"))["units"]
                 invocations["ingest"] += 1
                 sink.seek(0)
                 sink.truncate()
             for batch in self._poll_batches():
                 with self.counter.counting("transform"), transform_cpu.measure():
                     response = self.transform.handler(
-                        {"Records": [sqs_record(m) for m in batch]}, FakeContext(function_name="transform")
+                        {"Records": [sqs_record_from_message(m, self.queue_arn) for m in batch]},
+                        LambdaContext(function_name="transform"),
                     )
                 invocations["transform"] += 1
                 failed = {f["itemIdentifier"] for f in response["batchItemFailures"]}

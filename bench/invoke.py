@@ -15,8 +15,6 @@ import json
 import os
 import sys
 import time
-import uuid
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -29,44 +27,32 @@ class _WithoutPandas(importlib.abc.MetaPathFinder):
             raise ModuleNotFoundError(f"No module named {name!r} (not in the function's zip)", name=name)
 
 
-@dataclass
-class LambdaContext:
-    """The context fields the handlers' Powertools decorators read."""
-
-    function_name: str
-    memory_limit_in_mb: int
-    invoked_function_arn: str = "arn:aws:lambda:us-east-1:123456789012:function:bench"
-    aws_request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
-
-    def get_remaining_time_in_millis(self) -> int:
-        return 900_000
-
-
 def main() -> int:
     job: dict[str, Any] = json.load(sys.stdin)
     os.environ.update(job["env"])
-    # What the function's zip holds: its own directory and the shared package. pandas is not in
-    # any zip; pyarrow would import it lazily from the virtualenv and inflate the peak.
-    sys.path[:0] = [str(ROOT / "lambdas" / job["function"]), str(ROOT / "lambdas"), str(ROOT)]
+    # pandas is in no zip; pyarrow would import it lazily from the virtualenv and inflate the peak.
     sys.meta_path.insert(0, _WithoutPandas())
 
     import boto3
 
     from bench.meter import RequestCounter, peak_rss_mb, record_unit_results
+    from elt.devkit.handlers import LambdaContext, load_handler
 
     counter = RequestCounter()
     boto3.setup_default_session()
     assert boto3.DEFAULT_SESSION is not None
     counter.install(boto3.DEFAULT_SESSION._session)
     started = time.perf_counter()
-    module = importlib.import_module("app")
+    module = load_handler(job["function"])
     import_seconds = time.perf_counter() - started
     units: list[dict[str, Any]] = []
     if job["function"] == "transform":
         record_unit_results(module, units)
     cpu, wall = time.process_time(), time.perf_counter()
     with counter.counting(job["function"]), contextlib.redirect_stdout(io.StringIO()):
-        response = module.handler(job["event"], LambdaContext(job["function"], job.get("memory_mb", 1024)))
+        response = module.handler(
+            job["event"], LambdaContext(job["function"], job.get("memory_mb", 1024), remaining_millis=900_000)
+        )
     result = {
         "response": response,
         "cpu_seconds": time.process_time() - cpu,

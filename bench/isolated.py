@@ -15,7 +15,6 @@ import os
 import subprocess
 import sys
 import tempfile
-import time
 import urllib.request
 from collections import Counter
 from collections.abc import Iterator
@@ -27,9 +26,10 @@ from typing import Any
 import boto3
 from moto.server import ThreadedMotoServer
 
-from bench.inprocess import BRONZE, ESM_BATCH_SIZE, HANDLER_ENV, REGION, SQS_MAX_RECEIVE, create_resources
+from bench.inprocess import BRONZE, ESM_BATCH_SIZE, HANDLER_ENV, NAMES, REGION, SQS_MAX_RECEIVE, VISIBILITY_TIMEOUT
+from elt.devkit.events import s3_object_created_from_head, sqs_record_from_message
+from elt.devkit.stack import InProcessStack, create_stack
 from localcloud.throwaway import free_port
-from tests.integration.conftest import s3_event, sqs_record
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -58,9 +58,10 @@ class Invocation:
 
 
 class IsolatedPipeline:
-    def __init__(self, endpoint: str, resources: dict[str, str], extra_env: dict[str, str]) -> None:
+    def __init__(self, endpoint: str, stack: InProcessStack, extra_env: dict[str, str]) -> None:
         self.endpoint = endpoint
-        self.resources = resources
+        self.stack = stack
+        self.resources = stack.handler_env()
         self.extra_env = extra_env
         self.session = boto3.Session(region_name=REGION, aws_access_key_id="testing", aws_secret_access_key="testing")
         self.s3 = self.session.client("s3", endpoint_url=endpoint)
@@ -78,8 +79,8 @@ class IsolatedPipeline:
             # The server shares moto's in-process backends: start from an empty account.
             urllib.request.urlopen(urllib.request.Request(f"{endpoint}/moto-api/reset", method="POST"), timeout=30)
             session = boto3.Session(region_name=REGION, aws_access_key_id="testing", aws_secret_access_key="testing")
-            resources = create_resources(_EndpointSession(session, endpoint))  # type: ignore[arg-type]
-            yield cls(endpoint, resources, extra_env or {})
+            stack = create_stack(_EndpointSession(session, endpoint), NAMES, visibility_timeout=VISIBILITY_TIMEOUT)
+            yield cls(endpoint, stack, extra_env or {})
         finally:
             server.stop()
 
@@ -88,10 +89,7 @@ class IsolatedPipeline:
             f.write(body)
             f.flush()
             self.s3.upload_file(f.name, BRONZE, key)
-        head = self.s3.head_object(Bucket=BRONZE, Key=key)
-        event = s3_event(BRONZE, key, head["ETag"].strip('"'), head["ContentLength"])
-        event["Records"][0]["eventTime"] = time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime())
-        return event
+        return s3_object_created_from_head(BRONZE, key, self.s3.head_object(Bucket=BRONZE, Key=key))
 
     def invoke(self, function: str, event: dict[str, Any], env: dict[str, str] | None = None) -> Invocation:
         job = {
@@ -139,17 +137,19 @@ class IsolatedPipeline:
             messages += got
         for offset in range(0, len(messages), ESM_BATCH_SIZE):
             batch = messages[offset : offset + ESM_BATCH_SIZE]
-            calls.append(self.invoke("transform", {"Records": [sqs_record(m) for m in batch]}))
+            calls.append(
+                self.invoke("transform", {"Records": [sqs_record_from_message(m, self.stack.queue_arn) for m in batch]})
+            )
             for m in batch:
                 self.sqs.delete_message(QueueUrl=self.resources["QUEUE_URL"], ReceiptHandle=m["ReceiptHandle"])
         return calls
 
 
 class _EndpointSession:
-    """A session whose clients talk to the emulator's endpoint (for create_resources)."""
+    """A session whose clients talk to the emulator's endpoint (for create_stack)."""
 
     def __init__(self, session: boto3.Session, endpoint: str) -> None:
         self._session, self._endpoint = session, endpoint
 
-    def client(self, service: str) -> Any:
-        return self._session.client(service, endpoint_url=self._endpoint)  # type: ignore[call-overload]
+    def client(self, service: str, **kwargs: Any) -> Any:
+        return self._session.client(service, endpoint_url=self._endpoint, **kwargs)  # type: ignore[call-overload]

@@ -15,8 +15,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-import boto3
-
 from localcloud.throwaway import DeployedStack, throwaway_stack
 
 REPORT_LINE = re.compile(r"Duration: ([\d.]+) ms.*Max Memory Used: ([\d.]+) MB")
@@ -46,8 +44,7 @@ def run_local_cloud(lines: list[bytes]) -> dict[str, Any]:
 
 def _drain(stack: DeployedStack, lines: list[bytes], pq: Any, setup_seconds: float) -> dict[str, Any]:
     outputs = stack.outputs
-    s3 = boto3.client("s3", endpoint_url=stack.endpoint, region_name="us-east-1",
-                      aws_access_key_id="test", aws_secret_access_key="test")  # fmt: skip
+    s3 = stack.client("s3")
     body = b"".join(lines)
     started = time.perf_counter()
     s3.put_object(Bucket=outputs["bronze_bucket"], Key="bronze/mixed/bench-local-cloud.jsonl", Body=body)

@@ -26,21 +26,22 @@ import random
 import time
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from types import ModuleType
 from typing import Any
-from urllib.parse import quote_plus
 
 import pyarrow.parquet as pq
 
 from chaos.faults import FaultInjector, FaultPlan
-from chaos.stack import BRONZE, SILVER, TABLE, InProcessStack, LambdaContext, in_process_stack, load_handler
+from chaos.stack import BRONZE, SILVER, TABLE, chaos_stack
 from chaos.workload import SourceObject, Workload, build_workload
-from shared.config import IngestSettings
-from shared.idempotency import COMPLETED
-from shared.ingest import plan_units, send_units
-from shared.s3_events import ObjectRef
-from shared.work_units import MessageError, WorkUnit, object_id
+from elt.config import IngestSettings
+from elt.devkit.events import s3_object_created_from_head, sqs_record_from_message
+from elt.devkit.handlers import LambdaContext, load_handler
+from elt.devkit.stack import InProcessStack
+from elt.idempotency import COMPLETED
+from elt.ingest import plan_units, send_units
+from elt.s3_events import ObjectRef
+from elt.work_units import MessageError, WorkUnit, object_id
 
 ASYNC_ATTEMPTS = 3  # Lambda: the invocation plus two retries
 DUPLICATE_DELIVERY_RATE = 0.05
@@ -82,21 +83,6 @@ class RunReport:
 class _PendingEvent:
     event: dict[str, Any]
     attempts: int = 0
-
-
-def s3_notification(bucket: str, key: str, head: dict[str, Any]) -> dict[str, Any]:
-    """The ObjectCreated notification S3 sends for an object (key URL-encoded, as S3 does)."""
-    obj: dict[str, Any] = {"key": quote_plus(key), "size": head["ContentLength"], "eTag": head["ETag"].strip('"')}
-    if head.get("VersionId") and head["VersionId"] != "null":
-        obj["versionId"] = head["VersionId"]
-    record = {
-        "eventVersion": "2.1",
-        "eventSource": "aws:s3",
-        "eventName": "ObjectCreated:Put",
-        "eventTime": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z"),
-        "s3": {"bucket": {"name": bucket}, "object": obj},
-    }
-    return {"Records": [record]}
 
 
 class Driver:
@@ -159,7 +145,7 @@ class Driver:
             if self.rng.random() < DUPLICATE_DELIVERY_RATE:
                 sqs.send_message(QueueUrl=url, MessageBody=message["Body"])
                 self.report.redeliveries += 1
-        event = {"Records": [_sqs_record(m) for m in batch]}
+        event = {"Records": [sqs_record_from_message(m, self.stack.queue_arn) for m in batch]}
         with self.injector.invocation("transform") as invocation, _quiet():
             try:
                 response = self.transform.handler(event, LambdaContext("transform"))
@@ -202,20 +188,6 @@ def _quiet() -> contextlib.redirect_stdout[io.StringIO]:
     return contextlib.redirect_stdout(io.StringIO())
 
 
-def _sqs_record(message: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "messageId": message["MessageId"],
-        "receiptHandle": message["ReceiptHandle"],
-        "body": message["Body"],
-        "attributes": message.get("Attributes", {}),
-        "messageAttributes": {},
-        "md5OfBody": message["MD5OfBody"],
-        "eventSource": "aws:sqs",
-        "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:chaos-events",
-        "awsRegion": "us-east-1",
-    }
-
-
 def _receive_all(sqs: Any, url: str, delete: bool) -> list[dict[str, Any]]:
     """Every message of a queue (DLQs are not consumed by anything else)."""
     messages: list[dict[str, Any]] = []
@@ -250,7 +222,7 @@ def _upload(stack: InProcessStack, source: SourceObject) -> tuple[_Version, dict
     stack.s3.put_object(Bucket=BRONZE, Key=source.key, Body=source.body)
     head = stack.s3.head_object(Bucket=BRONZE, Key=source.key)
     version = _Version(source, head["ETag"].strip('"'), head.get("VersionId"))
-    return version, s3_notification(BRONZE, source.key, head)
+    return version, s3_object_created_from_head(BRONZE, source.key, head)
 
 
 def _outputs(stack: InProcessStack) -> tuple[Counter[tuple[str, int]], Counter[tuple[str, int]]]:
@@ -382,7 +354,7 @@ def run_once(
     # Odd runs: a versioned bronze bucket, where units read their version and an overwrite
     # is just another version to ingest; even runs: unversioned, where it supersedes.
     versioned = run % 2 == 1
-    with in_process_stack({"WORK_UNIT_BYTES": str(workload.work_unit_bytes)}, versioned_bronze=versioned) as stack:
+    with chaos_stack({"WORK_UNIT_BYTES": str(workload.work_unit_bytes)}, versioned_bronze=versioned) as stack:
         driver = Driver(stack, injector, rng, report)
         versions: list[_Version] = []
         for source in workload.objects:

@@ -32,13 +32,11 @@ from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
+import pyarrow.parquet as pq
+
+from elt.work_units import object_id
+
 ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT / "lambdas") not in sys.path:  # run as a script: the shared modules live under lambdas/
-    sys.path[:0] = [str(ROOT), str(ROOT / "lambdas")]
-
-import pyarrow.parquet as pq  # noqa: E402
-
-from shared.work_units import object_id  # noqa: E402
 
 #: Optional state machines in the Terraform outputs: (output name, title in the report).
 WORKFLOWS = (("ops_state_machine_arn", "Ops: replay + poll silver"), ("ge_state_machine_arn", "Quality gate (GE)"))
@@ -90,7 +88,7 @@ class Partition:
 
 @dataclass(frozen=True)
 class GateResult:
-    """One ``result.json`` of the GE quality gate (shape: ``glue/lib/silver_jobs/quality.py``)."""
+    """One ``result.json`` of the GE quality gate (shape: ``elt/jobs/quality.py``)."""
 
     record_type: str
     dt: str
@@ -336,7 +334,7 @@ def collect(
     """Gather the report from the stack named by ``outputs`` (its Terraform outputs).
 
     ``object_ids`` limits bronze, silver and quarantine counts to those bronze object versions
-    (``shared.work_units.object_id``; every output file name starts with it), e.g. one demo run on
+    (``elt.work_units.object_id``; every output file name starts with it), e.g. one demo run on
     a stack that already held data. Gate results, workflows and queues always cover the stack.
     """
     bucket = outputs["silver_bucket"]

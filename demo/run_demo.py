@@ -22,19 +22,18 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import pyarrow.parquet as pq
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from demo.report import collect, reason_kind, write_report
+from elt.work_units import object_id
+from scripts import workflows
+from scripts.gen_fake_events import RECORD_TYPES, FakeEvents
+from scripts.stack import client, outputs, wait_for
+
 ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT), str(ROOT / "lambdas")]
-
-import pyarrow.parquet as pq  # noqa: E402
-from rich.console import Console  # noqa: E402
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn  # noqa: E402
-from rich.table import Table  # noqa: E402
-
-from demo.report import collect, reason_kind, write_report  # noqa: E402
-from scripts import workflows  # noqa: E402
-from scripts.gen_fake_events import RECORD_TYPES, FakeEvents  # noqa: E402
-from scripts.stack import client, outputs, wait_for  # noqa: E402
-from shared.work_units import object_id  # noqa: E402
 
 console = Console()
 

@@ -6,7 +6,8 @@ by ``--SILVER_BUCKET`` is mirrored to a local directory, the script runs in its 
 the run's arguments plus ``--STORAGE_ROOT <mirror>`` (the jobs' path root setting), and what it
 wrote, changed or deleted in the mirror is synced back to the emulator's S3. State and error
 message are visible through ``get-job-run``; output goes to ``<state>/logs/glue-<job>.log``.
-The job's Python dependencies come from the local environment (on AWS: ``--extra-py-files`` and
+The job's ``--extra-py-files`` come from the emulator's S3 and go first on the script's path, as
+on Glue; third-party packages come from the local environment (on AWS: Glue's own and
 ``--additional-python-modules``). The whole bucket is mirrored: fine for local data sizes.
 
 Crawler runs: every Parquet dataset directory under the crawler's S3 targets becomes a table
@@ -27,7 +28,7 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
-from localcloud.settings import ACCOUNT_ID, ROOT, LocalCloudSettings
+from localcloud.settings import ACCOUNT_ID, LocalCloudSettings
 
 log = logging.getLogger("localcloud.glue")
 GLUE_TYPES = {"string": "string", "large_string": "string", "double": "double", "float": "float",
@@ -62,6 +63,20 @@ class GlueRunner:
         set_status(run, "RUNNING")
         threading.Thread(target=self._run_job, args=(job, run), daemon=True, name=f"glue-{run.job_run_id[:10]}").start()
 
+    @staticmethod
+    def _extra_py_files(s3: Any, job: Any, work: Path) -> list[str]:
+        """The job's ``--extra-py-files`` from the emulator's S3, put first on the script's path
+        as Glue does, so the job imports the deployed bundle, not the working tree."""
+        uris = (job.default_arguments or {}).get("--extra-py-files", "")
+        paths = []
+        for uri in filter(None, uris.split(",")):
+            bucket, key = _split_s3_uri(uri)
+            target = work / "extra-py-files" / Path(key).name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(s3.get_object(bucket, key).value)
+            paths.append(str(target))
+        return paths
+
     def _run_job(self, job: Any, run: Any) -> None:
         s3 = _s3(self.settings.region)
         work = self.work_dir / job.name / run.job_run_id
@@ -76,7 +91,7 @@ class GlueRunner:
             buckets = {v for k, v in arguments.items() if k.endswith("_BUCKET")}
             before = {b: self._download(s3, b, mirror / b) for b in buckets}
             argv = [a for k, v in arguments.items() for a in (k, str(v))] + ["--STORAGE_ROOT", str(mirror)]
-            env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "glue" / "lib"), str(ROOT / "lambdas")]),
+            env = {**os.environ, "PYTHONPATH": os.pathsep.join(self._extra_py_files(s3, job, work)),
                    "PYSPARK_PYTHON": sys.executable, "SPARK_LOCAL_IP": "127.0.0.1"}  # fmt: skip
             timeout = 60 * int(job.timeout or 60)
             with open(log_path, "ab") as out:

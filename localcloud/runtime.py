@@ -13,8 +13,7 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-import boto3
-
+from elt.devkit.events import sqs_record
 from localcloud.glue_runner import GlueRunner
 from localcloud.lambda_runtime import FunctionConfig, InvokeResult, LambdaService
 from localcloud.settings import ACCOUNT_ID, LocalCloudSettings
@@ -119,10 +118,8 @@ class Runtime:
         return json.dumps(value)
 
     def _start_execution(self, arn: str, payload: str) -> None:
-        client = boto3.client("stepfunctions", endpoint_url=self.settings.endpoint, region_name=self.settings.region,
-                              aws_access_key_id="test", aws_secret_access_key="test")  # fmt: skip
         try:
-            client.start_execution(stateMachineArn=arn, input=payload)
+            self.settings.client("stepfunctions").start_execution(stateMachineArn=arn, input=payload)
         except Exception:
             log.exception("could not start %s for an EventBridge rule", arn)
 
@@ -289,19 +286,17 @@ class SqsPoller(threading.Thread):
 
     @staticmethod
     def _record(message: Any, source_arn: str, region: str) -> dict[str, Any]:
-        return {
-            "messageId": message.id,
-            "receiptHandle": message.receipt_handle,
-            "body": message.body,
-            "attributes": {
+        return sqs_record(
+            message_id=message.id,
+            receipt_handle=message.receipt_handle,
+            body=message.body,
+            md5_of_body=message.body_md5,
+            source_arn=source_arn,
+            region=region,
+            attributes={
                 "ApproximateReceiveCount": str(message.approximate_receive_count),
                 "SentTimestamp": str(message.sent_timestamp),
                 "SenderId": message.sender_id,
                 "ApproximateFirstReceiveTimestamp": str(message.approximate_first_receive_timestamp),
             },
-            "messageAttributes": {},
-            "md5OfBody": message.body_md5,
-            "eventSource": "aws:sqs",
-            "eventSourceARN": source_arn,
-            "awsRegion": region,
-        }
+        )

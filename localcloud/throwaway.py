@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from localcloud.settings import ACCESS_KEY_ID, SECRET_ACCESS_KEY, local_client
+
 ROOT = Path(__file__).resolve().parent.parent
 ENV_DIR = ROOT / "infra" / "terraform" / "envs" / "local"
 
@@ -27,6 +29,9 @@ class DeployedStack:
     state_dir: Path
     #: Environment that points the project's CLIs (scripts.stack, make targets) at this stack.
     env: dict[str, str]
+
+    def client(self, service: str) -> Any:
+        return local_client(service, self.endpoint)
 
 
 def free_port() -> int:
@@ -52,8 +57,8 @@ def throwaway_stack(work: Path) -> Iterator[DeployedStack]:
         "LOCAL_STATE_DIR": str(work / "state"),
         "TF_DATA_DIR": str(work / "tfdata"),
         "TF_IN_AUTOMATION": "1",
-        "AWS_ACCESS_KEY_ID": "test",
-        "AWS_SECRET_ACCESS_KEY": "test",
+        "AWS_ACCESS_KEY_ID": ACCESS_KEY_ID,
+        "AWS_SECRET_ACCESS_KEY": SECRET_ACCESS_KEY,
         "AWS_DEFAULT_REGION": "us-east-1",
     }
     env.pop("AWS_ENDPOINT_URL", None)

@@ -77,6 +77,8 @@ def _error(exc: BaseException, error_type: str | None = None) -> dict[str, Any]:
 def main() -> None:
     fd, code_dir, handler_spec = int(sys.argv[1]), sys.argv[2], sys.argv[3]
     sock = socket.socket(fileno=fd)
+    # The runtime's bootstrap: the function's code directory (LAMBDA_TASK_ROOT) is where its
+    # handler and every package it ships are imported from (the worker runs with -I -S).
     sys.path.insert(0, code_dir)
     os.chdir(code_dir)
     module_name, _, function_name = handler_spec.rpartition(".")

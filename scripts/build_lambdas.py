@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Build one deterministic zip per Lambda function under build/ — one rule for all functions —
-and build/glue_libs.zip, the Glue jobs' importable logic.
+and build/glue_libs.zip, the ``elt`` modules the Glue job scripts import.
 
 A function is a directory ``lambdas/<name>/`` (or ``lambdas/workflows/<name>/``) holding
 ``app.py`` and ``requirements.txt``. Its zip holds:
@@ -8,8 +8,8 @@ A function is a directory ``lambdas/<name>/`` (or ``lambdas/workflows/<name>/``)
 * its requirements, installed as manylinux wheels for the Lambda runtime in lambdas/runtime.json
   (cached per requirements hash under build/.deps/);
 * its own ``*.py`` files at the zip root (handler ``app.handler``);
-* only the ``shared`` modules it imports, found by following ``shared.*`` imports from app.py
-  (so ingest ships neither the contracts nor pyarrow-based code).
+* only the modules of the ``elt`` package it imports, found by following ``elt.*`` imports from
+  app.py (so ingest ships neither the contracts nor pyarrow-based code).
 
 Zips are byte-for-byte reproducible (sorted entries, fixed timestamps), so Terraform's
 source_code_hash changes only when the code or dependencies do.
@@ -32,6 +32,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 LAMBDAS = ROOT / "lambdas"
+PACKAGE = "elt"
 FIXED_TIME = (1980, 1, 1, 0, 0, 0)
 SKIP_PARTS = {"__pycache__", "bin", "tests"}
 
@@ -50,8 +51,8 @@ def functions() -> dict[str, Path]:
     return found
 
 
-def shared_modules(entry: Path) -> set[Path]:
-    """Files of the ``shared`` package reachable from ``entry`` through ``shared.*`` imports."""
+def package_modules(entry: Path) -> set[Path]:
+    """Files of the ``elt`` package reachable from ``entry`` through ``elt.*`` imports."""
     seen: set[Path] = set()
     todo = [entry]
     while todo:
@@ -63,12 +64,12 @@ def shared_modules(entry: Path) -> set[Path]:
             elif isinstance(node, ast.Import):
                 names = [a.name for a in node.names]
             for name in names:
-                if name != "shared" and not name.startswith("shared."):
+                if name != PACKAGE and not name.startswith(f"{PACKAGE}."):
                     continue
                 parts = name.split(".")
                 # every package on the way (its __init__) plus the module itself
                 for i in range(1, len(parts) + 1):
-                    base = LAMBDAS.joinpath(*parts[:i])
+                    base = ROOT.joinpath(*parts[:i])
                     for candidate in (base / "__init__.py", base.with_suffix(".py")):
                         if candidate.exists() and candidate not in seen:
                             seen.add(candidate)
@@ -137,7 +138,7 @@ def build(name: str, fn_dir: Path, out_dir: Path, rt: dict[str, str]) -> Path:
     deps = install_deps(name, fn_dir / "requirements.txt", rt)
     dep_files = [p for p in deps.rglob("*") if p.is_file() and p.name != ".complete" and not SKIP_PARTS & set(p.parts)]
     own = [p for p in fn_dir.glob("*.py")]
-    shared = sorted(shared_modules(fn_dir / "app.py"))
+    modules = sorted(package_modules(fn_dir / "app.py"))
     zip_path = out_dir / f"{name}.zip"
     tmp = zip_path.with_suffix(".zip.tmp")
     compile_pyc = rt["runtime"] == f"python{sys.version_info[0]}.{sys.version_info[1]}"
@@ -145,26 +146,25 @@ def build(name: str, fn_dir: Path, out_dir: Path, rt: dict[str, str]) -> Path:
         print(f"  note: building with Python {sys.version.split()[0]}, not {rt['runtime']}: no bytecode packed")
     with zipfile.ZipFile(tmp, "w", compresslevel=6) as zf:
         add_tree(zf, deps, dep_files, compile_pyc)
-        add_tree(zf, LAMBDAS, shared, compile_pyc)
+        add_tree(zf, ROOT, modules, compile_pyc)
         add_tree(zf, fn_dir, own, compile_pyc)
     tmp.replace(zip_path)
-    print(f"  build/{zip_path.name}: {zip_path.stat().st_size / 1e6:.1f} MB, {len(shared)} shared modules")
+    print(f"  build/{zip_path.name}: {zip_path.stat().st_size / 1e6:.1f} MB, {len(modules)} {PACKAGE} modules")
     return zip_path
 
 
 def build_glue_libs(out_dir: Path) -> Path:
-    """build/glue_libs.zip: the Glue jobs' importable logic (``silver_jobs``) and the dataset
-    contracts they derive their checks from (``shared``), for ``--extra-py-files``."""
+    """build/glue_libs.zip: the ``elt`` modules the job scripts in glue/jobs/ import (the jobs'
+    logic and the dataset contracts they derive their checks from), for ``--extra-py-files``."""
     zip_path = out_dir / "glue_libs.zip"
-    glue_lib = ROOT / "glue" / "lib"
-    files = [p for p in glue_lib.rglob("*.py") if "__pycache__" not in p.parts]
-    shared = [p for p in (LAMBDAS / "shared").rglob("*.py") if "__pycache__" not in p.parts]
+    modules: set[Path] = set()
+    for script in sorted((ROOT / "glue" / "jobs").glob("*.py")):
+        modules |= package_modules(script)
     tmp = zip_path.with_suffix(".zip.tmp")
     with zipfile.ZipFile(tmp, "w", compresslevel=6) as zf:
-        add_tree(zf, glue_lib, files, compile_pyc=False)  # Glue's Python compiles on its own
-        add_tree(zf, LAMBDAS, shared, compile_pyc=False)
+        add_tree(zf, ROOT, sorted(modules), compile_pyc=False)  # Glue's Python compiles on its own
     tmp.replace(zip_path)
-    print(f"  build/{zip_path.name}: {len(files) + len(shared)} modules")
+    print(f"  build/{zip_path.name}: {len(modules)} modules")
     return zip_path
 
 

@@ -12,13 +12,10 @@ from __future__ import annotations
 import argparse
 import sys
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
-sys.path[:0] = [p for p in (str(Path(__file__).resolve().parent.parent),) if p not in sys.path]
+from botocore.exceptions import BotoCoreError, ClientError
 
-from botocore.exceptions import BotoCoreError, ClientError  # noqa: E402
-
-from scripts.stack import client  # noqa: E402
+from scripts.stack import client
 
 
 def main(argv: list[str] | None = None) -> int:

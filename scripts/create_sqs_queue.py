@@ -35,11 +35,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [p for p in (str(ROOT), str(ROOT / "lambdas")) if p not in sys.path]
-
-from scripts.operator_cli import UsageError, run_guarded  # noqa: E402
-from scripts.stack import client  # noqa: E402
+from scripts.operator_cli import UsageError, run_guarded
+from scripts.stack import client
 
 TFVARS_SUFFIX = ".auto.tfvars.json"
 #: The stack's variables (infra/terraform/stack/variables.tf) that take an external queue.

@@ -22,16 +22,12 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [p for p in (str(ROOT), str(ROOT / "lambdas")) if p not in sys.path]
+from botocore.exceptions import ClientError
 
-from botocore.exceptions import ClientError  # noqa: E402
-
-from scripts.create_sqs_queue import create_attached_dlq  # noqa: E402
-from scripts.operator_cli import OperationError, from_stack, run_guarded  # noqa: E402
-from scripts.stack import client  # noqa: E402
+from scripts.create_sqs_queue import create_attached_dlq
+from scripts.operator_cli import OperationError, from_stack, run_guarded
+from scripts.stack import client
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -13,7 +13,7 @@ a temporary file first, then uploads it in parts). Invalid records are the reali
 pipeline must quarantine: broken JSON, a missing key field, a number sent as a string, an unknown
 record_type and out-of-range values.
 
---type takes any registered dataset (lambdas/shared/contracts/registry.py): shipments,
+--type takes any registered dataset (elt/contracts/registry.py): shipments,
 tracking_events and invoice_lines have hand-tuned values; any other dataset's records are derived
 from its contract (key, ranges, allowed values), so a scaffolded dataset can be seeded at once.
 
@@ -38,23 +38,19 @@ import tempfile
 import uuid
 from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import IO, Any
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [p for p in (str(ROOT), str(ROOT / "lambdas")) if p not in sys.path]
+from faker import Faker
 
-from faker import Faker  # noqa: E402
-
-from scripts.operator_cli import (  # noqa: E402
+from elt.contracts import CONTRACTS, RecordContract
+from elt.contracts.spec import FieldSpec, field_specs
+from scripts.operator_cli import (
     add_progress_flag,
     parse_s3_uri,
     progress_bar,
     run_guarded,
 )
-from scripts.stack import client  # noqa: E402
-from shared.contracts import CONTRACTS, RecordContract  # noqa: E402
-from shared.contracts.spec import FieldSpec, field_specs  # noqa: E402
+from scripts.stack import client
 
 #: The datasets with hand-tuned values; every other registered dataset is derived from its contract.
 RECORD_TYPES = ("shipments", "tracking_events", "invoice_lines")

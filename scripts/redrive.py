@@ -30,13 +30,9 @@ import argparse
 import sys
 import time
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [p for p in (str(ROOT), str(ROOT / "lambdas")) if p not in sys.path]
-
-from scripts.operator_cli import (  # noqa: E402
+from scripts.operator_cli import (
     OperationError,
     UsageError,
     add_progress_flag,
@@ -44,7 +40,7 @@ from scripts.operator_cli import (  # noqa: E402
     progress_bar,
     run_guarded,
 )
-from scripts.stack import client  # noqa: E402
+from scripts.stack import client
 
 ACTIVE = ("RUNNING", "CANCELLING")
 

@@ -3,7 +3,7 @@
 
 This BYPASSES INGEST'S IDEMPOTENCY ON PURPOSE: objects that were already ingested are planned
 again and their claim-check messages sent to the events queue, without touching the idempotency
-table. Units are planned by ingest's own code (shared.ingest.plan_units) with the deployed ingest
+table. Units are planned by ingest's own code (elt.ingest.plan_units) with the deployed ingest
 function's settings (WORK_UNIT_BYTES, ...), so every unit has the byte range ingest gave it and
 the transform overwrites the unit's earlier output files instead of adding rows. (Planned with
 other settings, the ranges — and so the file names — would differ and rows would be duplicated;
@@ -30,13 +30,13 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [p for p in (str(ROOT), str(ROOT / "lambdas")) if p not in sys.path]
-
-from scripts.operator_cli import (  # noqa: E402
+from elt.config import IngestSettings
+from elt.ingest import plan_units, send_units
+from elt.s3_events import ObjectRef
+from elt.work_units import WorkUnit
+from scripts.operator_cli import (
     BronzeObject,
     UsageError,
     add_progress_flag,
@@ -46,11 +46,7 @@ from scripts.operator_cli import (  # noqa: E402
     run_guarded,
     selected_objects,
 )
-from scripts.stack import client  # noqa: E402
-from shared.config import IngestSettings  # noqa: E402
-from shared.ingest import plan_units, send_units  # noqa: E402
-from shared.s3_events import ObjectRef  # noqa: E402
-from shared.work_units import WorkUnit  # noqa: E402
+from scripts.stack import client
 
 GUARD_FLAG = "--i-know-this-bypasses-idempotency"
 #: Stands in for the idempotency table, which replay never touches (IngestSettings requires a name).

@@ -32,13 +32,9 @@ import re
 import sys
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [p for p in (str(ROOT), str(ROOT / "lambdas")) if p not in sys.path]
-
-from scripts.operator_cli import (  # noqa: E402
+from scripts.operator_cli import (
     REPLAY_PREFIX,
     BronzeObject,
     UsageError,
@@ -49,7 +45,7 @@ from scripts.operator_cli import (  # noqa: E402
     run_guarded,
     selected_objects,
 )
-from scripts.stack import client  # noqa: E402
+from scripts.stack import client
 
 RUN_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
 

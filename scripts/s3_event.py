@@ -12,11 +12,10 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from datetime import UTC
-from urllib.parse import quote_plus
 
 from botocore.exceptions import ClientError
 
+from elt.devkit.events import s3_object_created_from_head
 from scripts.stack import client
 
 
@@ -30,19 +29,8 @@ def main(argv: list[str] | None = None) -> int:
     except ClientError as exc:
         print(f"error: s3://{args.bucket}/{args.key}: {exc}", file=sys.stderr)
         return 1
-    record = {
-        "eventVersion": "2.1",
-        "eventSource": "aws:s3",
-        "eventName": "ObjectCreated:Put",
-        "eventTime": head["LastModified"].astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z"),
-        "s3": {
-            "bucket": {"name": args.bucket},
-            "object": {"key": quote_plus(args.key), "size": head["ContentLength"], "eTag": head["ETag"].strip('"')},
-        },
-    }
-    if head.get("VersionId"):
-        record["s3"]["object"]["versionId"] = head["VersionId"]
-    print(json.dumps({"Records": [record]}))
+    event = s3_object_created_from_head(args.bucket, args.key, head, event_time=head["LastModified"])
+    print(json.dumps(event))
     return 0
 
 

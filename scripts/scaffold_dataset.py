@@ -6,8 +6,8 @@
 
 Creates (and refuses to overwrite):
 
-  lambdas/shared/contracts/<name>.py   the pydantic contract (example fields to replace), class <Singular>
-  lambdas/shared/contracts/registry.py + the import and the CONTRACTS entry
+  elt/contracts/<name>.py   the pydantic contract (example fields to replace), class <Singular>
+  elt/contracts/registry.py + the import and the CONTRACTS entry
   tests/data/samples/<name>.jsonl      records generated from the contract (scripts/gen_fake_events.py)
   tests/unit/test_dataset_<name>.py    registry, validation of the sample on both transform paths,
                                        bad records rejected, the quality suite derived from the contract
@@ -16,7 +16,7 @@ The data-quality expectations need no file of their own: the GX gate derives the
 contract's annotations (required fields, Field ranges, Key lengths, Literal values), and the test
 checks that they do. `make test` passes right after scaffolding. Then: edit the fields (and
 regenerate the sample with gen_fake_events.py --type <name> --seed 0), add business keys to
-UNIQUE_COLUMNS in glue/lib/silver_jobs/quality.py if any, and `make build tf-apply` so the
+UNIQUE_COLUMNS in elt/jobs/quality.py if any, and `make build tf-apply` so the
 deployed transform accepts the new record_type.
 
 The name must be a lower-case Python identifier (it is the record_type, a module name and an
@@ -35,10 +35,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from string import Template
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [p for p in (str(ROOT), str(ROOT / "lambdas")) if p not in sys.path]
+from scripts.operator_cli import OperationError, UsageError, run_guarded
 
-from scripts.operator_cli import OperationError, UsageError, run_guarded  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 NAME = re.compile(r"[a-z][a-z0-9]*(?:_[a-z0-9]+)*")
 MAX_NAME = 48
@@ -64,8 +63,8 @@ def check_name(name: str, root: Path) -> None:
             f"starting with a letter, at most {MAX_NAME} characters)"
         )
     if keyword.iskeyword(name) or keyword.issoftkeyword(name) or name in {"base", "registry", "spec"}:
-        raise UsageError(f"dataset name {name!r} is reserved (a Python keyword or a module of shared.contracts)")
-    from shared.contracts import CONTRACTS
+        raise UsageError(f"dataset name {name!r} is reserved (a Python keyword or a module of elt.contracts)")
+    from elt.contracts import CONTRACTS
 
     if name in CONTRACTS:
         raise UsageError(f"dataset {name!r} already exists ({CONTRACTS[name].__module__}.{CONTRACTS[name].__name__})")
@@ -79,7 +78,7 @@ def check_name(name: str, root: Path) -> None:
 
 def planned_paths(name: str, root: Path) -> dict[str, Path]:
     return {
-        "contract": root / "lambdas" / "shared" / "contracts" / f"{name}.py",
+        "contract": root / "elt" / "contracts" / f"{name}.py",
         "sample": root / "tests" / "data" / "samples" / f"{name}.jsonl",
         "test": root / "tests" / "unit" / f"test_dataset_{name}.py",
     }
@@ -92,7 +91,7 @@ def register(registry_source: str, module: str, cls: str) -> str:
     imports = [
         node
         for node in tree.body
-        if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("shared.contracts.")
+        if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("elt.contracts.")
     ]
     models = next(
         (
@@ -104,8 +103,8 @@ def register(registry_source: str, module: str, cls: str) -> str:
     )
     if not imports or models is None or models.end_lineno is None:
         raise OperationError("registry.py does not have the expected shape (imports + `for model in (...)`)")
-    new_import = f"from shared.contracts.{module} import {cls}\n"
-    after = [node for node in imports if (node.module or "") < f"shared.contracts.{module}"]
+    new_import = f"from elt.contracts.{module} import {cls}\n"
+    after = [node for node in imports if (node.module or "") < f"elt.contracts.{module}"]
     import_at = after[-1].end_lineno if after else imports[0].lineno - 1
     assert import_at is not None
     close_at = models.end_lineno - 1  # the line holding the tuple's ")"
@@ -120,7 +119,7 @@ def scaffold(name: str, key_field: str, description: str, root: Path = ROOT) -> 
     if not NAME.fullmatch(key_field) or key_field in {"record_type", "event_time"} or keyword.iskeyword(key_field):
         raise UsageError(f"--key-field {key_field!r} is not a usable field name")
     paths = planned_paths(name, root)
-    registry = root / "lambdas" / "shared" / "contracts" / "registry.py"
+    registry = root / "elt" / "contracts" / "registry.py"
     values = {"name": name, "class_name": class_name(name), "key_field": key_field, "description": description}
     new_registry = register(registry.read_text(), name, values["class_name"])
     created: list[Path] = []
@@ -130,7 +129,7 @@ def scaffold(name: str, key_field: str, description: str, root: Path = ROOT) -> 
             paths[kind].write_text(Template((TEMPLATES / template).read_text()).substitute(values))
             created.append(paths[kind])
         importlib.invalidate_caches()
-        model = getattr(importlib.import_module(f"shared.contracts.{name}"), values["class_name"])
+        model = getattr(importlib.import_module(f"elt.contracts.{name}"), values["class_name"])
         from scripts.gen_fake_events import FakeEvents
 
         generator = FakeEvents(seed=0, now=SAMPLE_NOW, contracts={name: model})
@@ -160,7 +159,7 @@ def main(argv: list[str] | None = None) -> int:
         paths = scaffold(args.name, key_field, description)
         for path in paths.values():
             print(f"created {path.relative_to(ROOT)}")
-        print("updated lambdas/shared/contracts/registry.py")
+        print("updated elt/contracts/registry.py")
         sample = paths["sample"].relative_to(ROOT)
         print(f"next: edit the fields in {paths['contract'].relative_to(ROOT)}; regenerate the sample with")
         print(f"  scripts/gen_fake_events.py --type {args.name} --seed 0 --count {SAMPLE_LINES} --out {sample}")

@@ -66,9 +66,7 @@ def client(service: str, env: str | None = None) -> Any:
     if env == "local":
         from localcloud.settings import LocalCloudSettings
 
-        settings = LocalCloudSettings()
-        return boto3.client(service, endpoint_url=settings.endpoint, region_name=settings.region,
-                            aws_access_key_id="test", aws_secret_access_key="test")  # fmt: skip
+        return LocalCloudSettings().client(service)
     return boto3.client(service)
 
 

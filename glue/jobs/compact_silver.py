@@ -5,7 +5,7 @@ Arguments: ``--SILVER_BUCKET --SILVER_PREFIX --RECORD_TYPE --DT`` and optionally
 ``--REPLACE true|false`` (default false) and ``--STORAGE_ROOT`` (default ``s3://``).
 Copy mode writes ``<OUTPUT_PREFIX>/<RECORD_TYPE>/dt=<DT>/``; replace mode stages under
 ``<OUTPUT_PREFIX>/_staging/...`` and swaps the verified files into the partition. The logic and
-its guarantees are in ``silver_jobs.compaction``.
+its guarantees are in ``elt.jobs.compaction``.
 """
 
 from __future__ import annotations
@@ -14,10 +14,10 @@ import json
 import sys
 from collections.abc import Sequence
 
-from silver_jobs.arguments import PARTITION_ARGUMENTS, STORAGE_ROOT_DEFAULT, parse_flag, resolve_options
-from silver_jobs.compaction import DEFAULT_TARGET_FILE_MB, MIB, compact_partition, new_run_id
-from silver_jobs.locations import SilverPartition
-from silver_jobs.session import job_session
+from elt.jobs.arguments import PARTITION_ARGUMENTS, STORAGE_ROOT_DEFAULT, parse_flag, resolve_options
+from elt.jobs.compaction import DEFAULT_TARGET_FILE_MB, MIB, compact_partition, new_run_id
+from elt.jobs.locations import SilverPartition
+from elt.jobs.session import job_session
 
 OPTIONAL = {
     **STORAGE_ROOT_DEFAULT,

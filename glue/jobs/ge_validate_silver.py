@@ -3,8 +3,8 @@
 Arguments: ``--SILVER_BUCKET --SILVER_PREFIX --RECORD_TYPE --DT --RESULT_PREFIX`` and optionally
 ``--STORAGE_ROOT`` (default ``s3://``; ``s3a://`` or a local mirror directory off AWS).
 Writes ``<RESULT_PREFIX>/<RECORD_TYPE>/dt=<DT>/result.json`` in the silver bucket and fails the
-run (raises ``QualityGateFailed``) when an expectation fails. The logic is ``silver_jobs.quality``;
-on Glue it arrives with ``--extra-py-files``, locally ``glue/lib`` and ``lambdas`` are on PYTHONPATH.
+run (raises ``QualityGateFailed``) when an expectation fails. The logic is ``elt.jobs.quality``;
+on Glue it arrives with ``--extra-py-files``; locally it is installed in the venv.
 """
 
 from __future__ import annotations
@@ -13,10 +13,10 @@ import json
 import sys
 from collections.abc import Sequence
 
-from silver_jobs.arguments import PARTITION_ARGUMENTS, STORAGE_ROOT_DEFAULT, resolve_options
-from silver_jobs.locations import SilverPartition
-from silver_jobs.quality import run_quality_gate
-from silver_jobs.session import job_session
+from elt.jobs.arguments import PARTITION_ARGUMENTS, STORAGE_ROOT_DEFAULT, resolve_options
+from elt.jobs.locations import SilverPartition
+from elt.jobs.quality import run_quality_gate
+from elt.jobs.session import job_session
 
 
 def main(argv: Sequence[str]) -> None:

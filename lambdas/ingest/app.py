@@ -1,4 +1,4 @@
-"""Ingest Lambda: S3 object-created events → work units on SQS. A thin adapter over shared.ingest."""
+"""Ingest Lambda: S3 object-created events → work units on SQS. A thin adapter over elt.ingest."""
 
 from __future__ import annotations
 
@@ -9,13 +9,13 @@ from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.logging.utils import copy_config_to_registered_loggers
 from aws_lambda_powertools.metrics import MetricUnit
 
-from shared.config import IngestSettings
-from shared.idempotency import IdempotencyStore
-from shared.ingest import LazyClient, ingest_event
+from elt.config import IngestSettings
+from elt.idempotency import IdempotencyStore
+from elt.ingest import LazyClient, ingest_event
 
 settings = IngestSettings.from_env()
 logger = Logger()
-copy_config_to_registered_loggers(source_logger=logger, include={"shared"})
+copy_config_to_registered_loggers(source_logger=logger, include={"elt"})
 metrics = Metrics(namespace=settings.metrics_namespace)
 s3 = LazyClient("s3")  # most objects are planned without reading them
 sqs = boto3.client("sqs")

@@ -12,15 +12,15 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, pro
 from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
-from shared.config import TransformSettings
-from shared.partition_ready import CatalogRegistrar, PartitionAnnouncer
-from shared.records import Validator
-from shared.silver import process_unit
-from shared.work_units import WorkUnit
+from elt.config import TransformSettings
+from elt.partition_ready import CatalogRegistrar, PartitionAnnouncer
+from elt.records import Validator
+from elt.silver import process_unit
+from elt.work_units import WorkUnit
 
 settings = TransformSettings.from_env()
 logger = Logger()
-copy_config_to_registered_loggers(source_logger=logger, include={"shared"})
+copy_config_to_registered_loggers(source_logger=logger, include={"elt"})
 metrics = Metrics(namespace=settings.metrics_namespace)
 processor = BatchProcessor(event_type=EventType.SQS)
 s3 = boto3.client("s3")

@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
 
+from localcloud.settings import local_client
 from localcloud.throwaway import throwaway_stack
 from scripts.stack import wait_for
 
@@ -35,8 +35,7 @@ class LocalStack:
     env: dict[str, str] = field(default_factory=dict)
 
     def client(self, service: str) -> Any:
-        return boto3.client(service, endpoint_url=self.endpoint, region_name="us-east-1",
-                            aws_access_key_id="test", aws_secret_access_key="test")  # fmt: skip
+        return local_client(service, self.endpoint)
 
     def wait_for(self, check: Callable[[], Any], timeout: float = 90, what: str = "condition") -> Any:
         """Poll ``check``; on timeout fail with the function logs, which say why."""

@@ -14,14 +14,14 @@ import time
 from collections import Counter
 from typing import Any
 
+from elt.config import IngestSettings
+from elt.devkit.events import s3_object_created
+from elt.ingest import plan_units, send_units
+from elt.s3_events import ObjectRef
+from elt.work_units import object_id
 from scripts.gen_fake_events import FakeEvents
-from shared.config import IngestSettings
-from shared.ingest import plan_units, send_units
-from shared.s3_events import ObjectRef
-from shared.work_units import object_id
 from tests.e2e.conftest import LocalStack
 from tests.e2e.test_local_cloud import quarantined, silver_rows
-from tests.integration.conftest import s3_event
 
 
 def _silver_files(stack: LocalStack, oid: str) -> dict[str, Any]:
@@ -39,7 +39,7 @@ def test_duplicate_notifications_and_deliveries_write_each_line_once(local_stack
     body = "".join(line + "\n" for line, _ in lines).encode()
     key = "bronze/mixed/chaos-local.jsonl"
     etag = s3.put_object(Bucket=bronze, Key=key, Body=body)["ETag"].strip('"')  # S3 notifies ingest
-    event = json.dumps(s3_event(bronze, key, etag, len(body))).encode()
+    event = json.dumps(s3_object_created(bronze, key, etag=etag, size=len(body))).encode()
     for _ in range(3):  # the same notification, again, at the same time
         lam.invoke(FunctionName=ingest, InvocationType="Event", Payload=event)
 

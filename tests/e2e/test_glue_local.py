@@ -10,8 +10,8 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from shared.contracts.shipments import Shipment
-from shared.records import arrow_schema
+from elt.contracts.shipments import Shipment
+from elt.records import arrow_schema
 from tests.e2e.conftest import LocalStack, needs_java
 
 pytestmark = needs_java

@@ -9,10 +9,10 @@ from collections import Counter
 
 import pyarrow.parquet as pq
 
+from elt.devkit.events import s3_object_created
+from elt.work_units import object_id
 from scripts.gen_fake_events import FakeEvents
-from shared.work_units import object_id
 from tests.e2e.conftest import LocalStack
-from tests.integration.conftest import s3_event
 
 
 def written_for(stack: LocalStack, prefix: str, object_ids: set[str]) -> list[bytes]:
@@ -78,7 +78,7 @@ def test_duplicate_delivery_is_skipped(local_stack: LocalStack) -> None:
         ),
         what="the first delivery to complete",
     )
-    event = s3_event(bronze, "bronze/tracking_events/dup.jsonl", etag, len(body))
+    event = s3_object_created(bronze, "bronze/tracking_events/dup.jsonl", etag=etag, size=len(body))
     response = local_stack.client("lambda").invoke(
         FunctionName=local_stack.outputs["ingest_lambda"], Payload=json.dumps(event).encode()
     )

@@ -11,11 +11,11 @@ import sys
 from pathlib import Path
 from urllib.parse import urlparse
 
+from elt.config import IngestSettings
+from elt.ingest import plan_units
+from elt.s3_events import ObjectRef
+from elt.work_units import object_id
 from scripts.gen_fake_events import FakeEvents
-from shared.config import IngestSettings
-from shared.ingest import plan_units
-from shared.s3_events import ObjectRef
-from shared.work_units import object_id
 from tests.e2e.conftest import LocalStack
 from tests.e2e.test_local_cloud import written_for
 

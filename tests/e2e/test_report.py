@@ -32,8 +32,8 @@ import pyarrow.parquet as pq
 import pytest
 
 from demo.report import WORKFLOWS, collect, read_numbers, reason_kind, write_report
+from elt.work_units import object_id
 from scripts.gen_fake_events import FakeEvents
-from shared.work_units import object_id
 from tests.e2e.conftest import ROOT, LocalStack
 
 CHROMIUM_FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",

@@ -10,43 +10,60 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-import boto3
 import pytest
-from moto import mock_aws
 
-from chaos.stack import LambdaContext as FakeContext
-from chaos.stack import load_handler
+from elt.devkit.events import s3_object_created_from_head, sqs_record_from_message
+from elt.devkit.handlers import LambdaContext, load_handler
+from elt.devkit.stack import REGION, InProcessStack, StackNames, in_process_stack
 
 ROOT = Path(__file__).resolve().parents[2]
-REGION = "us-east-1"
-BRONZE = "elt-bronze-test"
-SILVER = "elt-silver-test"
-TABLE = "elt-idempotency-test"
+NAMES = StackNames("elt-test")
+BRONZE, SILVER, TABLE = NAMES.bronze, NAMES.silver, NAMES.table
+#: The write time the tests' notifications report: fixed, so the corpus's event-time window
+#: (at most EVENT_TIME_MAX_FUTURE_SECONDS after the write) does not move with the clock.
+OBJECT_TIME = datetime(2030, 1, 1, tzinfo=UTC)
 
 
 @dataclass
 class Pipeline:
-    s3: Any
-    sqs: Any
-    ddb: Any
-    queue_url: str
-    dlq_url: str
+    stack: InProcessStack
     ingest: ModuleType
     transform: ModuleType
     delivered: list[dict[str, Any]] = field(default_factory=list)  # every message body sent to transform
+
+    @property
+    def s3(self) -> Any:
+        return self.stack.s3
+
+    @property
+    def sqs(self) -> Any:
+        return self.stack.sqs
+
+    @property
+    def ddb(self) -> Any:
+        return self.stack.ddb
+
+    @property
+    def queue_url(self) -> str:
+        return self.stack.queue_url
+
+    @property
+    def dlq_url(self) -> str:
+        return self.stack.dlq_url
 
     def put(self, key: str, body: bytes) -> dict[str, Any]:
         """Upload to bronze and return the S3 notification S3 would send."""
         self.s3.put_object(Bucket=BRONZE, Key=key, Body=body)
         head = self.s3.head_object(Bucket=BRONZE, Key=key)
-        return s3_event(BRONZE, key, head["ETag"].strip('"'), head["ContentLength"])
+        return s3_object_created_from_head(BRONZE, key, head, event_time=OBJECT_TIME)
 
     def run_ingest(self, event: dict[str, Any]) -> dict[str, int]:
-        return self.ingest.handler(event, FakeContext(function_name="ingest"))
+        return self.ingest.handler(event, LambdaContext(function_name="ingest"))
 
     def receive_all(self) -> list[dict[str, Any]]:
         messages: list[dict[str, Any]] = []
@@ -64,9 +81,9 @@ class Pipeline:
         failed: list[str] = []
         for i in range(0, len(messages), batch_size):
             batch = messages[i : i + batch_size]
-            event = {"Records": [sqs_record(m) for m in batch]}
+            event = {"Records": [sqs_record_from_message(m, self.stack.queue_arn) for m in batch]}
             self.delivered.extend(r["body"] for r in event["Records"])
-            response = self.transform.handler(event, FakeContext(function_name="transform"))
+            response = self.transform.handler(event, LambdaContext(function_name="transform"))
             failed += [f["itemIdentifier"] for f in response["batchItemFailures"]]
         return failed
 
@@ -99,35 +116,6 @@ class Pipeline:
         return ds.dataset(str(local_dir / "silver"), format="parquet", partitioning="hive")
 
 
-def s3_event(bucket: str, key: str, etag: str, size: int, name: str = "ObjectCreated:Put") -> dict[str, Any]:
-    from urllib.parse import quote_plus
-
-    return {
-        "Records": [
-            {
-                "eventSource": "aws:s3",
-                "eventName": name,
-                "eventTime": "2030-01-01T00:00:00.000Z",
-                "s3": {"bucket": {"name": bucket}, "object": {"key": quote_plus(key), "size": size, "eTag": etag}},
-            }
-        ]
-    }
-
-
-def sqs_record(message: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "messageId": message["MessageId"],
-        "receiptHandle": message["ReceiptHandle"],
-        "body": message["Body"],
-        "attributes": {"ApproximateReceiveCount": "1"},
-        "messageAttributes": {},
-        "md5OfBody": message["MD5OfBody"],
-        "eventSource": "aws:sqs",
-        "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:events",
-        "awsRegion": REGION,
-    }
-
-
 @pytest.fixture
 def aws_env(monkeypatch: pytest.MonkeyPatch) -> None:
     for name, value in {
@@ -152,30 +140,7 @@ def pipeline_env() -> dict[str, str]:
 
 
 @pytest.fixture
-def pipeline(aws_env: None, pipeline_env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> Iterator[Pipeline]:
+def pipeline(aws_env: None, pipeline_env: dict[str, str]) -> Iterator[Pipeline]:
     # Step Functions executions run on moto's ASL interpreter (tests/integration/test_workflows.py).
-    with mock_aws(config={"stepfunctions": {"execute_state_machine": True}}):
-        s3 = boto3.client("s3", region_name=REGION)
-        sqs = boto3.client("sqs", region_name=REGION)
-        ddb = boto3.client("dynamodb", region_name=REGION)
-        s3.create_bucket(Bucket=BRONZE)
-        s3.create_bucket(Bucket=SILVER)
-        dlq_url = sqs.create_queue(QueueName="events-dlq")["QueueUrl"]
-        dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-        queue_url = sqs.create_queue(
-            QueueName="events",
-            Attributes={"RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": "5"})},
-        )["QueueUrl"]
-        ddb.create_table(
-            TableName=TABLE,
-            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
-            AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
-            BillingMode="PAY_PER_REQUEST",
-        )
-        ddb.update_time_to_live(
-            TableName=TABLE, TimeToLiveSpecification={"Enabled": True, "AttributeName": "expires_at"}
-        )
-        env = {"QUEUE_URL": queue_url, "IDEMPOTENCY_TABLE": TABLE, "SILVER_BUCKET": SILVER, **pipeline_env}
-        for name, value in env.items():
-            monkeypatch.setenv(name, value)
-        yield Pipeline(s3, sqs, ddb, queue_url, dlq_url, load_handler("ingest"), load_handler("transform"))
+    with in_process_stack(NAMES, pipeline_env, mock_config={"stepfunctions": {"execute_state_machine": True}}) as stack:
+        yield Pipeline(stack, load_handler("ingest"), load_handler("transform"))

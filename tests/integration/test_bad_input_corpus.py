@@ -113,7 +113,7 @@ def test_a_lines_verdict_does_not_depend_on_its_neighbours(file: str, line: int)
     bad neighbour sent its block to the per-line path."""
     from datetime import UTC, datetime
 
-    from shared.records import SourceContext, Validator
+    from elt.records import SourceContext, Validator
 
     ctx = SourceContext("b", "k", "e", datetime.now(UTC), datetime(2000, 1, 1, tzinfo=UTC), None, 1 << 20)
     validator = Validator()
@@ -128,7 +128,7 @@ def test_a_lines_verdict_does_not_depend_on_its_neighbours(file: str, line: int)
 def test_every_input_limit_is_a_setting_exercised_by_a_corpus_case() -> None:
     """Object size, line size, JSON document size and decompressed size are bounded by settings
     with finite defaults, and each bound has a case that hits it with its quarantine reason."""
-    from shared.config import IngestSettings, TransformSettings
+    from elt.config import IngestSettings, TransformSettings
 
     limits = {
         "MAX_OBJECT_BYTES": "over the MAX_OBJECT_BYTES limit",

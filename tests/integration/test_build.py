@@ -18,17 +18,17 @@ def test_ingest_zip_is_lean_and_imports_without_pyarrow(tmp_path: Path) -> None:
     build(tmp_path, "ingest")
     zip_path = tmp_path / "ingest.zip"
     names = zipfile.ZipFile(zip_path).namelist()
-    assert "app.py" in names and "shared/ingest.py" in names and "aws_lambda_powertools/__init__.py" in names
+    assert "app.py" in names and "elt/ingest.py" in names and "aws_lambda_powertools/__init__.py" in names
     assert not [
-        n for n in names if n.startswith(("pyarrow/", "pandas/", "pydantic/", "shared/contracts/", "shared/records.py"))
+        n for n in names if n.startswith(("pyarrow/", "pandas/", "pydantic/", "elt/contracts/", "elt/records.py"))
     ]
 
     unpacked = tmp_path / "ingest"
     zipfile.ZipFile(zip_path).extractall(unpacked)
     probe = (
-        "import os, sys, time; sys.path.insert(0, os.getcwd()); t = time.perf_counter(); import app, shared; "
+        "import os, sys, time; sys.path.insert(0, os.getcwd()); t = time.perf_counter(); import app, elt; "
         "print(round(time.perf_counter() - t, 3)); "
-        "assert all(m.__file__.startswith(os.getcwd()) for m in (app, shared)), 'not loaded from the zip'; "
+        "assert all(m.__file__.startswith(os.getcwd()) for m in (app, elt)), 'not loaded from the zip'; "
         "assert not {'pyarrow', 'pandas', 'pydantic'} & set(sys.modules), 'ingest imported a heavy module'"
     )
     env = {

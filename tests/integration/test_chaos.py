@@ -14,8 +14,8 @@ import pytest
 from chaos.__main__ import format_table
 from chaos.faults import FaultPlan
 from chaos.run import RunReport, run_once
-from shared import silver
-from shared.work_units import WorkUnit
+from elt import silver
+from elt.work_units import WorkUnit
 
 # A killed invocation flushes no metrics, and Powertools warns about it.
 pytestmark = pytest.mark.filterwarnings("ignore:No application metrics to publish:UserWarning")

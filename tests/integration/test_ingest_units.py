@@ -8,9 +8,9 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from shared.idempotency import IdempotencyStore
-from shared.ingest import EnqueueError, send_units
-from shared.work_units import WorkUnit
+from elt.idempotency import IdempotencyStore
+from elt.ingest import EnqueueError, send_units
+from elt.work_units import WorkUnit
 
 
 @pytest.fixture

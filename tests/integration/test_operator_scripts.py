@@ -20,6 +20,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
+from elt.work_units import WorkUnit
 from localcloud.extensions import _sqs_message_move_tasks
 from scripts import (
     check_recent_s3_objects,
@@ -31,7 +32,6 @@ from scripts import (
     replay_via_s3_copy,
 )
 from scripts.stack import wait_for
-from shared.work_units import WorkUnit
 from tests.integration.conftest import BRONZE, REGION, SILVER, Pipeline
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -8,11 +8,11 @@ from typing import Any
 import boto3
 import pytest
 
-from shared.config import TransformSettings
-from shared.partition_ready import CatalogRegistrar, PartitionAnnouncer
-from shared.records import Validator
-from shared.silver import UnitResult
-from shared.work_units import WorkUnit
+from elt.config import TransformSettings
+from elt.partition_ready import CatalogRegistrar, PartitionAnnouncer
+from elt.records import Validator
+from elt.silver import UnitResult
+from elt.work_units import WorkUnit
 from tests.integration.conftest import REGION, SILVER, TABLE, Pipeline
 
 

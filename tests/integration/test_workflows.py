@@ -17,8 +17,10 @@ from typing import Any
 import boto3
 import pytest
 
+from elt.devkit.events import s3_object_created
+from elt.devkit.handlers import LambdaContext, load_handler
 from scripts.gen_fake_events import FakeEvents
-from tests.integration.conftest import BRONZE, REGION, ROOT, SILVER, FakeContext, Pipeline, load_handler, s3_event
+from tests.integration.conftest import BRONZE, REGION, ROOT, SILVER, Pipeline
 
 MODULES = ROOT / "infra" / "terraform" / "modules"
 ROLE = "arn:aws:iam::123456789012:role/workflow"
@@ -60,7 +62,7 @@ def handlers(monkeypatch: pytest.MonkeyPatch) -> dict[str, Callable[[dict[str, A
 
     def invoke(self: LambdaFunction, body: Any, request_headers: Any, response_headers: Any) -> bytes:
         try:
-            result = registry[self.function_name](json.loads(body or "{}"), FakeContext(self.function_name))
+            result = registry[self.function_name](json.loads(body or "{}"), LambdaContext(self.function_name))
         except Exception as exc:
             response_headers["x-amz-function-error"] = "Unhandled"
             return json.dumps({"errorType": type(exc).__name__, "errorMessage": str(exc)}).encode()
@@ -122,14 +124,14 @@ def ops(
 ) -> Iterator[tuple[Any, str]]:
     monkeypatch.setenv("BRONZE_BUCKET", BRONZE)
     monkeypatch.setenv("DLQ_URL", pipeline.dlq_url)
-    functions = {"ops-replay": "workflows/replay", "ops-quality": "workflows/quality"}
+    functions = {"ops-replay": "workflows/replay", "ops-progress": "workflows/progress"}
     arns = {name: create_function(name) for name in functions}
     handlers.update({name: load_handler(path).handler for name, path in functions.items()})
     asl = render_asl(
         "workflow_ops",
         {
             "replay_function_arn": arns["ops-replay"],
-            "quality_function_arn": arns["ops-quality"],
+            "progress_function_arn": arns["ops-progress"],
             "bronze_bucket": BRONZE,
             "bronze_prefix": "bronze/",
             "replay_prefix": "bronze/replay/",
@@ -172,7 +174,9 @@ def test_ops_replays_in_bounded_batches_and_succeeds_when_silver_grows(
             for obj in page.get("Contents", []):
                 if obj["Key"] not in ingested:
                     ingested.add(obj["Key"])
-                    _, _, failed = pipeline.drain(s3_event(BRONZE, obj["Key"], obj["ETag"].strip('"'), obj["Size"]))
+                    _, _, failed = pipeline.drain(
+                        s3_object_created(BRONZE, obj["Key"], etag=obj["ETag"], size=obj["Size"])
+                    )
                     assert failed == []
 
     request = {"window_hours": 1, "min_parquet_objects": 3, "poll_interval_seconds": 1, "max_attempts": 60,

@@ -1,6 +1,6 @@
 import pytest
 
-from shared.config import IngestSettings, OpsSettings, SettingsError, TransformSettings
+from elt.config import IngestSettings, OpsSettings, SettingsError, TransformSettings
 
 
 def test_required_variables_are_named() -> None:

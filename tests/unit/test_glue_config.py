@@ -8,14 +8,14 @@ from typing import Annotated, Any, Literal
 import pytest
 from pydantic import Field, StrictFloat
 
-from shared.contracts import CONTRACTS
-from shared.contracts.base import DatasetSpec, Key, RecordContract
-from shared.contracts.tracking_events import TRACKING_STATUSES
-from shared.records import arrow_schema
-from silver_jobs.arguments import parse_flag, resolve_options
-from silver_jobs.compaction import target_file_count
-from silver_jobs.locations import SilverPartition, bucket_root
-from silver_jobs.quality import expectation_name, expectations_for
+from elt.contracts import CONTRACTS
+from elt.contracts.base import DatasetSpec, Key, RecordContract
+from elt.contracts.tracking_events import TRACKING_STATUSES
+from elt.jobs.arguments import parse_flag, resolve_options
+from elt.jobs.compaction import target_file_count
+from elt.jobs.locations import SilverPartition, bucket_root
+from elt.jobs.quality import expectation_name, expectations_for
+from elt.records import arrow_schema
 
 DAY = "2024-05-01"
 

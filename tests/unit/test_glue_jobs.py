@@ -21,13 +21,13 @@ import pyarrow.parquet as pq
 import pytest
 from pyspark.sql import SparkSession
 
-from shared.contracts import CONTRACTS
-from shared.records import arrow_schema
-from silver_jobs import compaction
-from silver_jobs.compaction import CompactionError, VerificationError, compact_partition
-from silver_jobs.locations import SilverPartition
-from silver_jobs.quality import RESULT_FILE, QualityGateFailed, run_quality_gate, validate_partition
-from silver_jobs.storage import HadoopStorage
+from elt.contracts import CONTRACTS
+from elt.jobs import compaction
+from elt.jobs.compaction import CompactionError, VerificationError, compact_partition
+from elt.jobs.locations import SilverPartition
+from elt.jobs.quality import RESULT_FILE, QualityGateFailed, run_quality_gate, validate_partition
+from elt.jobs.storage import HadoopStorage
+from elt.records import arrow_schema
 
 REPO = Path(__file__).resolve().parents[2]
 DAY = "2024-05-01"

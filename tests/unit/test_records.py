@@ -9,7 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from shared.records import Rejection, SourceContext, Validator
+from elt.records import Rejection, SourceContext, Validator
 
 VALIDATOR = Validator()
 CTX = SourceContext(

@@ -2,7 +2,7 @@ import json
 
 import pytest
 
-from shared.s3_events import EventShapeError, Ignored, ObjectRef, iter_objects
+from elt.s3_events import EventShapeError, Ignored, ObjectRef, iter_objects
 
 S3_RECORD = {
     "eventSource": "aws:s3",

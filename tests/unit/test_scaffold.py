@@ -3,6 +3,7 @@ there; the generator's records for a dataset it has no hand-tuned values for; re
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -12,14 +13,14 @@ from typing import Annotated, Literal
 import pytest
 from pydantic import Field, StrictBool, StrictFloat, StrictInt
 
+from elt.contracts.base import DatasetSpec, EventTime, Key, RecordContract, Text
+from elt.records import Rejection, SourceContext, Validator
 from scripts import scaffold_dataset
 from scripts.gen_fake_events import FakeEvents
-from shared.contracts.base import DatasetSpec, EventTime, Key, RecordContract, Text
-from shared.records import Rejection, SourceContext, Validator
 
 ROOT = Path(__file__).resolve().parents[2]
 #: What the scaffold and the tests it runs need from the repo (no .venv, build output or state).
-COPIED = ["pyproject.toml", "lambdas/shared", "glue/lib", "scripts", "tests/conftest.py"]
+COPIED = ["pyproject.toml", "elt", "scripts", "tests/conftest.py"]
 #: The contract, registry and contract-derived quality-suite tests, which iterate over every dataset.
 CONTRACT_TESTS = ["tests/unit/test_records.py", "tests/unit/test_glue_config.py"]
 
@@ -36,7 +37,9 @@ def _copy_repo(target: Path) -> None:
 
 
 def _run(cmd: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, timeout=300)
+    # The copy's packages first: the venv's editable install points at this checkout's.
+    env = {**os.environ, "PYTHONPATH": str(cwd)}
+    return subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=300)
 
 
 def test_scaffold_orders_then_its_tests_pass(tmp_path: Path) -> None:
@@ -45,21 +48,21 @@ def test_scaffold_orders_then_its_tests_pass(tmp_path: Path) -> None:
     scaffolded = _run([sys.executable, "scripts/scaffold_dataset.py", "orders"], repo)
     assert scaffolded.returncode == 0, scaffolded.stderr
     generated = [
-        "lambdas/shared/contracts/orders.py",
+        "elt/contracts/orders.py",
         "tests/data/samples/orders.jsonl",
         "tests/unit/test_dataset_orders.py",
     ]
     assert all((repo / path).is_file() for path in generated)
-    registry = (repo / "lambdas/shared/contracts/registry.py").read_text()
-    assert "from shared.contracts.orders import Order\n" in registry and "        Order,\n" in registry
-    contract = (repo / "lambdas/shared/contracts/orders.py").read_text()
+    registry = (repo / "elt/contracts/registry.py").read_text()
+    assert "from elt.contracts.orders import Order\n" in registry and "        Order,\n" in registry
+    contract = (repo / "elt/contracts/orders.py").read_text()
     assert 'DatasetSpec("orders", key_field="order_id"' in contract
     assert len((repo / "tests/data/samples/orders.jsonl").read_text().splitlines()) == 20
 
     # What `make lint` checks of Python: the generated code and the edited registry are clean.
     ruff = ROOT / ".venv" / "bin" / "ruff"
     if ruff.exists():
-        files = [*generated[:1], generated[2], "lambdas/shared/contracts/registry.py"]
+        files = [*generated[:1], generated[2], "elt/contracts/registry.py"]
         lint = _run([str(ruff), "check", "--no-cache", *files], repo)
         assert lint.returncode == 0, lint.stdout
         fmt = _run([str(ruff), "format", "--check", "--no-cache", *files], repo)
@@ -78,7 +81,7 @@ def test_scaffold_orders_then_its_tests_pass(tmp_path: Path) -> None:
     again = _run([sys.executable, "scripts/scaffold_dataset.py", "orders"], repo)
     assert again.returncode == 2
     assert "dataset 'orders' already exists" in again.stderr
-    assert (repo / "lambdas/shared/contracts/registry.py").read_text() == before
+    assert (repo / "elt/contracts/registry.py").read_text() == before
 
 
 @pytest.mark.parametrize(
@@ -93,23 +96,23 @@ def test_scaffold_orders_then_its_tests_pass(tmp_path: Path) -> None:
     ],
 )
 def test_scaffold_refuses_taken_or_invalid_names(name: str, message: str, capsys: pytest.CaptureFixture[str]) -> None:
-    registry = (ROOT / "lambdas/shared/contracts/registry.py").read_text()
+    registry = (ROOT / "elt/contracts/registry.py").read_text()
     assert scaffold_dataset.main([name]) == 2
     assert message in capsys.readouterr().err
-    assert (ROOT / "lambdas/shared/contracts/registry.py").read_text() == registry
-    assert not (ROOT / "lambdas/shared/contracts" / f"{name}.py").exists() or name in {"shipments", "registry"}
+    assert (ROOT / "elt/contracts/registry.py").read_text() == registry
+    assert not (ROOT / "elt/contracts" / f"{name}.py").exists() or name in {"shipments", "registry"}
 
 
 def test_register_inserts_import_in_order_and_entry_last() -> None:
     source = (
-        '"""Doc."""\n\nfrom shared.contracts.base import RecordContract\nfrom shared.contracts.alpha import Alpha\n'
-        "from shared.contracts.zulu import Zulu\n\nCONTRACTS = {\n    m.dataset.name: m\n    for m in (\n"
+        '"""Doc."""\n\nfrom elt.contracts.base import RecordContract\nfrom elt.contracts.alpha import Alpha\n'
+        "from elt.contracts.zulu import Zulu\n\nCONTRACTS = {\n    m.dataset.name: m\n    for m in (\n"
         "        Alpha,\n        Zulu,\n    )\n}\n"
     )
     result = scaffold_dataset.register(source, "mike", "Mike")
     assert result.splitlines()[4:6] == [
-        "from shared.contracts.mike import Mike",
-        "from shared.contracts.zulu import Zulu",
+        "from elt.contracts.mike import Mike",
+        "from elt.contracts.zulu import Zulu",
     ]
     assert "        Zulu,\n        Mike,\n    )\n" in result
 

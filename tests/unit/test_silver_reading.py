@@ -6,7 +6,7 @@ import gzip
 
 import pytest
 
-from shared.silver import ContentError, OversizedLine, gunzip, line_blocks, strip_bom
+from elt.silver import ContentError, OversizedLine, gunzip, line_blocks, strip_bom
 
 
 def chunks(data: bytes, size: int = 7) -> list[bytes]:

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from shared.work_units import MessageError, WorkUnit, dataset_of, detect_format, line_aligned_spans
+from elt.work_units import MessageError, WorkUnit, dataset_of, detect_format, line_aligned_spans
 
 
 def chunked(data: bytes, size: int) -> list[bytes]:

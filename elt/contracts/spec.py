@@ -15,7 +15,7 @@ from typing import Annotated, Any, Literal, Union, get_args, get_origin
 import annotated_types as at
 from pydantic import StringConstraints
 
-from shared.contracts.base import RecordContract
+from elt.contracts.base import RecordContract
 
 Kind = Literal["string", "float", "int", "bool", "timestamp"]
 _CONSTRAINTS = {at.Ge: "ge", at.Gt: "gt", at.Le: "le", at.Lt: "lt", at.MinLen: "min_length"}

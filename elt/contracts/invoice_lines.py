@@ -2,7 +2,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, StrictFloat, StrictInt
 
-from shared.contracts.base import DatasetSpec, Key, RecordContract, Text
+from elt.contracts.base import DatasetSpec, Key, RecordContract, Text
 
 
 class InvoiceLine(RecordContract):

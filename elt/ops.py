@@ -19,7 +19,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from shared.config import OpsSettings
+from elt.config import OpsSettings
 
 #: Objects larger than this are copied in parts (CopyObject's single-request limit is 5 GB).
 SINGLE_COPY_LIMIT = 5 * 1024**3

@@ -2,7 +2,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, StrictFloat
 
-from shared.contracts.base import DatasetSpec, Key, RecordContract, Text
+from elt.contracts.base import DatasetSpec, Key, RecordContract, Text
 
 
 class Shipment(RecordContract):

@@ -8,12 +8,12 @@ import boto3
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.logging.utils import copy_config_to_registered_loggers
 
-from shared.config import OpsSettings
-from shared.ops import progress_step
+from elt.config import OpsSettings
+from elt.ops import progress_step
 
 settings = OpsSettings.from_env()
 logger = Logger()
-copy_config_to_registered_loggers(source_logger=logger, include={"shared"})
+copy_config_to_registered_loggers(source_logger=logger, include={"elt"})
 s3 = boto3.client("s3")
 sqs = boto3.client("sqs")
 

@@ -10,10 +10,10 @@ from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
-from shared.config import IngestSettings
-from shared.idempotency import AlreadyInProgressError, IdempotencyStore
-from shared.s3_events import Ignored, ObjectRef, iter_objects
-from shared.work_units import Span, WorkUnit, dataset_of, detect_format, line_aligned_spans
+from elt.config import IngestSettings
+from elt.idempotency import AlreadyInProgressError, IdempotencyStore
+from elt.s3_events import Ignored, ObjectRef, iter_objects
+from elt.work_units import Span, WorkUnit, dataset_of, detect_format, line_aligned_spans
 
 log = logging.getLogger(__name__)
 

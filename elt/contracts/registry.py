@@ -1,9 +1,9 @@
 """Every dataset the pipeline accepts. ``make scaffold DATASET=x`` adds a line here."""
 
-from shared.contracts.base import RecordContract
-from shared.contracts.invoice_lines import InvoiceLine
-from shared.contracts.shipments import Shipment
-from shared.contracts.tracking_events import TrackingEvent
+from elt.contracts.base import RecordContract
+from elt.contracts.invoice_lines import InvoiceLine
+from elt.contracts.shipments import Shipment
+from elt.contracts.tracking_events import TrackingEvent
 
 CONTRACTS: dict[str, type[RecordContract]] = {
     model.dataset.name: model

@@ -1,6 +1,6 @@
 from typing import Literal
 
-from shared.contracts.base import DatasetSpec, Key, RecordContract, Text
+from elt.contracts.base import DatasetSpec, Key, RecordContract, Text
 
 TRACKING_STATUSES = (
     "CREATED",

@@ -25,9 +25,9 @@ import pyarrow.compute as pc
 import pyarrow.json as pj
 from pydantic import ValidationError
 
-from shared.contracts import CONTRACTS, RecordContract
-from shared.contracts.base import ISO_DATETIME_PATTERN, ZONE_SUFFIX_PATTERN
-from shared.contracts.spec import FieldSpec, field_specs
+from elt.contracts import CONTRACTS, RecordContract
+from elt.contracts.base import ISO_DATETIME_PATTERN, ZONE_SUFFIX_PATTERN
+from elt.contracts.spec import FieldSpec, field_specs
 
 UTC_TIMESTAMP = pa.timestamp("us", tz="UTC")
 ARROW_TYPES: dict[str, pa.DataType] = {

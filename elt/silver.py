@@ -22,9 +22,9 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from botocore.exceptions import ClientError
 
-from shared.config import TransformSettings
-from shared.records import ParsedBlock, Rejection, SourceContext, Validator
-from shared.work_units import WorkUnit
+from elt.config import TransformSettings
+from elt.records import ParsedBlock, Rejection, SourceContext, Validator
+from elt.work_units import WorkUnit
 
 log = logging.getLogger(__name__)
 

@@ -1,6 +1,6 @@
 """The quality gate of one silver partition: a GX Core 1.x suite derived from the dataset contract.
 
-``expectations_for`` builds every check from the contract model (``shared.contracts``), so a new
+``expectations_for`` builds every check from the contract model (``elt.contracts``), so a new
 dataset gets its suite without code here:
 
 * schema — the exact, ordered column list of ``arrow_schema(model)`` and each column's Spark type
@@ -64,12 +64,12 @@ from great_expectations.data_context.types.base import (
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql.pandas.types import from_arrow_schema
 
-from shared.contracts import CONTRACTS, RecordContract
-from shared.contracts.spec import FieldSpec, field_specs
-from shared.records import arrow_schema
-from silver_jobs.locations import SilverPartition
-from silver_jobs.session import configure
-from silver_jobs.storage import HadoopStorage, StoredFile
+from elt.contracts import CONTRACTS, RecordContract
+from elt.contracts.spec import FieldSpec, field_specs
+from elt.jobs.locations import SilverPartition
+from elt.jobs.session import configure
+from elt.jobs.storage import HadoopStorage, StoredFile
+from elt.records import arrow_schema
 
 log = logging.getLogger(__name__)
 

@@ -25,9 +25,9 @@ from typing import Any
 import pyarrow as pa
 from botocore.exceptions import ClientError
 
-from shared.config import TransformSettings
-from shared.silver import UnitResult, silver_key
-from shared.work_units import WorkUnit
+from elt.config import TransformSettings
+from elt.silver import UnitResult, silver_key
+from elt.work_units import WorkUnit
 
 log = logging.getLogger(__name__)
 

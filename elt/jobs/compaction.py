@@ -63,8 +63,8 @@ from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql.types import StructField, StructType
 
-from silver_jobs.session import configure
-from silver_jobs.storage import HadoopStorage, ParquetField, StoredFile
+from elt.jobs.session import configure
+from elt.jobs.storage import HadoopStorage, ParquetField, StoredFile
 
 log = logging.getLogger(__name__)
 
