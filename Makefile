@@ -11,7 +11,7 @@ TF_PLUGIN_DIR ?=
 export TF_PLUGIN_DIR
 PYTEST_ARGS ?=
 
-.PHONY: help install test test-unit test-integration test-e2e test-infra lint fmt build clean demo up down status logs fire-schedule
+.PHONY: help install check test test-unit test-integration test-e2e test-infra lint lint-python fmt build clean demo up down status logs fire-schedule
 
 help: ## List every target with its description
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z0-9_-]+:.*## / {printf "  \033[36m%-22s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -25,7 +25,7 @@ $(VENV)/.installed: requirements-dev.txt requirements-glue.txt pyproject.toml
 
 install: $(VENV)/.installed ## Create .venv: requirements-dev.txt and the project itself, editable (every target does this when needed)
 
-test: $(VENV)/.installed ## Run the whole test suite (exactly what CI runs)
+test: $(VENV)/.installed ## Run the whole test suite (CI runs lint-python, then this)
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 test-unit: $(VENV)/.installed ## Unit tests only (no network)
@@ -40,10 +40,16 @@ test-e2e: $(VENV)/.installed ## End-to-end tests on a throwaway local cloud (app
 test-infra: $(VENV)/.installed ## Terraform fmt/validate, structure and checkov tests
 	$(PY) -m pytest tests/infra $(PYTEST_ARGS)
 
-lint: $(VENV)/.installed tf-lint ## ruff, mypy, terraform fmt/validate, checkov
+MYPY_PATHS := elt lambdas glue localcloud scripts demo bench chaos tests
+
+lint: lint-python tf-lint ## Every linter: ruff, ruff format, mypy, terraform fmt/validate, checkov
+
+lint-python: $(VENV)/.installed ## ruff (with the complexity limit), ruff format --check, mypy (what CI runs before the tests)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/mypy lambdas localcloud scripts demo bench chaos
+	$(VENV)/bin/mypy $(MYPY_PATHS)
+
+check: lint-python test ## What CI runs: lint-python, then the whole test suite
 
 fmt: $(VENV)/.installed ## Format Python and Terraform in place
 	$(VENV)/bin/ruff check --fix .

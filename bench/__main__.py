@@ -19,10 +19,10 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
 from bench import report
-from bench.floor import cold_import, pyarrow_floor
+from bench.floor import Floor, cold_import, pyarrow_floor
 from bench.inprocess import ESM_BATCH_SIZE, HANDLER_ENV, InProcessPipeline
 from bench.meter import EmulatorClock, RequestCounter
-from bench.workloads import build_workloads, record_lines, sized_body
+from bench.workloads import Workload, build_workloads, record_lines, sized_body
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -62,6 +62,82 @@ def _progress(console: Console) -> Progress:
     )
 
 
+def _reference_points(args: argparse.Namespace, console: Console, body: bytes, results: dict[str, Any]) -> Floor:
+    with console.status("pyarrow floor and cold imports"):
+        floor = pyarrow_floor(body)
+        results["floor"] = {
+            "records": floor.rows,
+            "bytes": len(body),
+            "cpu_seconds": floor.cpu_seconds,
+            "wall_seconds": floor.wall_seconds,
+        }
+        import_env = {
+            **HANDLER_ENV,
+            "QUEUE_URL": "https://sqs.us-east-1.amazonaws.com/123456789012/q",
+            "IDEMPOTENCY_TABLE": "t",
+            "SILVER_BUCKET": "b",
+        }
+        results["cold_import"] = {
+            fn: cold_import(fn, import_env, args.import_repeats) for fn in ("ingest", "transform")
+        }
+    return floor
+
+
+def _in_process(workloads: list[Workload], env: dict[str, str], console: Console, floor: Floor) -> dict[str, Any]:
+    counter, clock = RequestCounter(), EmulatorClock()
+    figures = {}
+    for workload in workloads:
+        with InProcessPipeline(counter, clock, env).running() as pipeline, _progress(console) as bar:
+            task = bar.add_task(f"{workload.name} in-process (moto)", total=workload.records)
+
+            def advance(done: int, bar: Progress = bar, task: TaskID = task) -> None:
+                bar.update(task, completed=done)
+
+            run = pipeline.run(workload, progress=advance)
+        figures[workload.name] = report.workload_figures(run, workload.description, floor)
+    return figures
+
+
+def _isolated(
+    args: argparse.Namespace, env: dict[str, str], console: Console, lines: list[bytes], results: dict[str, Any]
+) -> None:
+    """Handlers in their own processes: W1 and the memory mode (peak RSS per invocation)."""
+    from bench.isolated import IsolatedPipeline
+
+    body = b"".join(lines)
+    with console.status("W1 in isolated processes (peak RSS per invocation)"), IsolatedPipeline.running(env) as iso:
+        calls = iso.drain(iso.put("bronze/mixed/w1-isolated.jsonl", body))
+    results["isolated"] = {"W1": [c.as_dict() for c in calls]}
+    if args.memory:
+        big, big_records = sized_body(lines, args.memory_mib * MiB)
+        with (
+            console.status(f"memory mode: one {len(big) / MiB:,.0f} MiB JSONL object"),
+            IsolatedPipeline.running(env) as iso,
+        ):
+            calls = iso.drain(iso.put("bronze/mixed/memory-mode.jsonl", big))
+        del big
+        results["memory_mode"] = report.memory_figures(calls, args.memory_mib, big_records)
+
+
+def _sweep(args: argparse.Namespace, console: Console, lines: list[bytes], results: dict[str, Any]) -> None:
+    from bench.sweep import choose_sizing, run_sweep
+
+    with _progress(console) as bar:
+        task = bar.add_task("work-unit sweep (MiB)", total=len(args.sweep_sizes))
+        points = run_sweep(lines, args.sweep_sizes, progress=lambda _: bar.advance(task))
+    ingest_rss = max(
+        c["peak_rss_mb"]
+        for c in results.get("memory_mode", {}).get("invocations", results["isolated"]["W1"])
+        if c["function"] == "ingest"
+    )
+    w1 = results["workloads"].get("W1")
+    per_gib = w1["ingest_cpu_seconds"] / (w1["input_bytes"] / 1024**3) if w1 else 1.0
+    sizing = choose_sizing(
+        points, esm_batch_size=ESM_BATCH_SIZE, ingest_peak_rss_mb=ingest_rss, ingest_seconds_per_gib=per_gib
+    )
+    results["sweep"] = {"points": [p.as_dict() for p in points], "sizing": sizing.as_dict()}
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     console = Console(stderr=True)
@@ -76,72 +152,12 @@ def main(argv: list[str] | None = None) -> int:
     with console.status(f"generating {args.records:,} records"):
         lines = record_lines(args.records)
         workloads = build_workloads(lines, small_objects=args.w2_objects, names=tuple(args.workloads))
-    body = b"".join(lines)
-
-    with console.status("pyarrow floor and cold imports"):
-        floor = pyarrow_floor(body)
-        results["floor"] = {
-            "records": floor.rows,
-            "bytes": len(body),
-            "cpu_seconds": floor.cpu_seconds,
-            "wall_seconds": floor.wall_seconds,
-        }
-        import_env = {**HANDLER_ENV, "QUEUE_URL": "https://sqs.us-east-1.amazonaws.com/123456789012/q",
-                      "IDEMPOTENCY_TABLE": "t", "SILVER_BUCKET": "b"}  # fmt: skip
-        results["cold_import"] = {
-            fn: cold_import(fn, import_env, args.import_repeats) for fn in ("ingest", "transform")
-        }
-
-    counter, clock = RequestCounter(), EmulatorClock()
-    results["workloads"] = {}
-    for workload in workloads:
-        with InProcessPipeline(counter, clock, env).running() as pipeline, _progress(console) as bar:
-            task = bar.add_task(f"{workload.name} in-process (moto)", total=workload.records)
-
-            def advance(done: int, bar: Progress = bar, task: TaskID = task) -> None:
-                bar.update(task, completed=done)
-
-            run = pipeline.run(workload, progress=advance)
-        results["workloads"][workload.name] = report.workload_figures(run, workload.description, floor)
-
+    floor = _reference_points(args, console, b"".join(lines), results)
+    results["workloads"] = _in_process(workloads, env, console, floor)
     if args.memory or args.sweep_sizes:
-        from bench.isolated import IsolatedPipeline
-
-        results["isolated"] = {}
-        with console.status("W1 in isolated processes (peak RSS per invocation)"), IsolatedPipeline.running(env) as iso:
-            calls = iso.drain(iso.put("bronze/mixed/w1-isolated.jsonl", body))
-        results["isolated"]["W1"] = [c.as_dict() for c in calls]
-
-    if args.memory:
-        from bench.isolated import IsolatedPipeline
-
-        big, big_records = sized_body(lines, args.memory_mib * MiB)
-        with (
-            console.status(f"memory mode: one {len(big) / MiB:,.0f} MiB JSONL object"),
-            IsolatedPipeline.running(env) as iso,
-        ):
-            calls = iso.drain(iso.put("bronze/mixed/memory-mode.jsonl", big))
-        del big
-        results["memory_mode"] = report.memory_figures(calls, args.memory_mib, big_records)
-
+        _isolated(args, env, console, lines, results)
     if args.sweep_sizes:
-        from bench.sweep import choose_sizing, run_sweep
-
-        with _progress(console) as bar:
-            task = bar.add_task("work-unit sweep (MiB)", total=len(args.sweep_sizes))
-            points = run_sweep(lines, args.sweep_sizes, progress=lambda _: bar.advance(task))
-        ingest_rss = max(
-            c["peak_rss_mb"]
-            for c in results.get("memory_mode", {}).get("invocations", results["isolated"]["W1"])
-            if c["function"] == "ingest"
-        )
-        w1 = results["workloads"].get("W1")
-        per_gib = w1["ingest_cpu_seconds"] / (w1["input_bytes"] / 1024**3) if w1 else 1.0
-        sizing = choose_sizing(
-            points, esm_batch_size=ESM_BATCH_SIZE, ingest_peak_rss_mb=ingest_rss, ingest_seconds_per_gib=per_gib
-        )
-        results["sweep"] = {"points": [p.as_dict() for p in points], "sizing": sizing.as_dict()}
-
+        _sweep(args, console, lines, results)
     if args.local_cloud:
         from bench.local_cloud import run_local_cloud
 

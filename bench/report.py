@@ -139,7 +139,16 @@ def _fmt(value: Any) -> str:
     return str(value)
 
 
-def print_tables(results: dict[str, Any], console: Console) -> None:
+def _columns_table(title: str, columns: tuple[str, ...], rows: list[dict[str, Any]]) -> Table:
+    table = Table(title=title)
+    for col in columns:
+        table.add_column(col, justify="right")
+    for row in rows:
+        table.add_row(*(_fmt(row[c]) for c in columns))
+    return table
+
+
+def _workloads_table(results: dict[str, Any]) -> Table:
     w = results["workloads"]
     cost = results["cost"]["per_1m_records_usd"]
     table = Table(title=f"make bench — in-process (moto), {results['date']}")
@@ -160,8 +169,11 @@ def print_tables(results: dict[str, Any], console: Console) -> None:
     for label, key in rows:
         table.add_row(label, *(_fmt(w[n][key]) for n in w))
     table.add_row("cost USD per 1M records", *(f"{cost[n]['total']:.4f}" for n in w))
-    console.print(table)
+    return table
 
+
+def _operations_table(results: dict[str, Any]) -> Table:
+    w = results["workloads"]
     ops = Table(title="AWS requests per 1M records, by operation")
     ops.add_column("service:Operation")
     for name in w:
@@ -169,62 +181,23 @@ def print_tables(results: dict[str, Any], console: Console) -> None:
     names = sorted({k for n in w for k in w[n]["requests_per_1m_by_operation"]})
     for op in names:
         ops.add_row(op, *(_count(w[n]["requests_per_1m_by_operation"].get(op)) for n in w))
-    console.print(ops)
+    return ops
 
+
+def _floor_line(results: dict[str, Any]) -> str:
     floor = results["floor"]
-    console.print(
-        f"pyarrow floor: {floor['cpu_seconds']:.2f} CPU-s for {floor['records']:,} records "
-        f"({floor['bytes'] / 1e6:,.0f} MB); cold import: "
-        + ", ".join(
-            f"{fn} median {v['seconds']:.3f} s, min {v['min_seconds']:.3f} s "
-            f"(heavy modules: {v['heavy_modules'] or 'none'})"
-            for fn, v in results["cold_import"].items()
-        )
+    imports = ", ".join(
+        f"{fn} median {v['seconds']:.3f} s, min {v['min_seconds']:.3f} s "
+        f"(heavy modules: {v['heavy_modules'] or 'none'})"
+        for fn, v in results["cold_import"].items()
     )
-    if "memory_mode" in results:
-        mem = results["memory_mode"]
-        mt = Table(
-            title=f"memory mode: one {mem['object_mib']:,} MiB JSONL object, "
-            f"{mem['records']:,} records, {mem['units']} units"
-        )
-        for col in ("function", "units", "rows", "files", "cpu_seconds", "wall_seconds", "peak_rss_mb"):
-            mt.add_column(col, justify="right")
-        for call in mem["invocations"]:
-            mt.add_row(
-                *(
-                    _fmt(call[c])
-                    for c in ("function", "units", "rows", "files", "cpu_seconds", "wall_seconds", "peak_rss_mb")
-                )
-            )
-        console.print(mt)
-    if "sweep" in results:
-        st = Table(title="work-unit sweep (one unit, transform in a fresh process)")
-        for col in ("unit_mib", "records", "cpu_seconds", "wall_seconds", "peak_rss_mb", "files", "records_per_file"):
-            st.add_column(col, justify="right")
-        for p in results["sweep"]["points"]:
-            st.add_row(
-                *(
-                    _fmt(p[c])
-                    for c in (
-                        "unit_mib",
-                        "records",
-                        "cpu_seconds",
-                        "wall_seconds",
-                        "peak_rss_mb",
-                        "files",
-                        "records_per_file",
-                    )
-                )
-            )
-        console.print(st)
-        for line in results["sweep"]["sizing"]["arithmetic"]:
-            console.print(f"  {line}")
-    if "local_cloud" in results:
-        lc = results["local_cloud"]
-        console.print(
-            f"local cloud: {lc['records']:,} records in {lc['wall_seconds']:.1f} s = "
-            f"{lc['records_per_second']:,.0f} records/s; peak RSS (MB) {lc['peak_rss_mb']}"
-        )
+    return (
+        f"pyarrow floor: {floor['cpu_seconds']:.2f} CPU-s for {floor['records']:,} records "
+        f"({floor['bytes'] / 1e6:,.0f} MB); cold import: {imports}"
+    )
+
+
+def _targets_table(results: dict[str, Any]) -> Table:
     tt = Table(title="targets")
     for col in ("target", "value", "limit", "met"):
         tt.add_column(col)
@@ -233,7 +206,33 @@ def print_tables(results: dict[str, Any], console: Console) -> None:
         met = {True: "[green]yes[/]", False: "[red]NO[/]", None: "not measured"}[t["met"]]
         tt.add_row(t["target"], _fmt(t["value"]), limit, met)
     tt.add_row("cost prices", f"{PRICES_REGION} on-demand, as of {PRICES_AS_OF}", "", "")
-    console.print(tt)
+    return tt
+
+
+def print_tables(results: dict[str, Any], console: Console) -> None:
+    console.print(_workloads_table(results))
+    console.print(_operations_table(results))
+    console.print(_floor_line(results))
+    if "memory_mode" in results:
+        mem = results["memory_mode"]
+        title = (
+            f"memory mode: one {mem['object_mib']:,} MiB JSONL object, {mem['records']:,} records, {mem['units']} units"
+        )
+        columns = ("function", "units", "rows", "files", "cpu_seconds", "wall_seconds", "peak_rss_mb")
+        console.print(_columns_table(title, columns, mem["invocations"]))
+    if "sweep" in results:
+        columns = ("unit_mib", "records", "cpu_seconds", "wall_seconds", "peak_rss_mb", "files", "records_per_file")
+        title = "work-unit sweep (one unit, transform in a fresh process)"
+        console.print(_columns_table(title, columns, results["sweep"]["points"]))
+        for line in results["sweep"]["sizing"]["arithmetic"]:
+            console.print(f"  {line}")
+    if "local_cloud" in results:
+        lc = results["local_cloud"]
+        console.print(
+            f"local cloud: {lc['records']:,} records in {lc['wall_seconds']:.1f} s = "
+            f"{lc['records_per_second']:,.0f} records/s; peak RSS (MB) {lc['peak_rss_mb']}"
+        )
+    console.print(_targets_table(results))
 
 
 def markdown(results: dict[str, Any]) -> str:

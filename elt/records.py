@@ -253,17 +253,8 @@ class Validator:
         if self._parse_options is None or not block:
             return None
         starts, ends = _line_bounds(block)
-        lengths = pc.subtract(ends, starts)
-        if pc.max(lengths).as_py() > ctx.max_line_bytes:
+        if not _fast_path_can_read(block, starts, ends, ctx.max_line_bytes):
             return None
-        short = pc.indices_nonzero(pc.less_equal(lengths, 2)).to_pylist()
-        if any(not block[starts[i].as_py() : ends[i].as_py()].strip() for i in short):
-            return None  # blank lines: Arrow skips them, which would shift line numbers
-        if not _is_utf8(block):
-            return None  # Arrow's JSON reader does not validate UTF-8; the per-line path rejects it
-        deep = pc.indices_nonzero(pc.greater(lengths, MAX_FAST_PATH_BRACKETS)).to_pylist()
-        if any(_brackets(block, starts[i].as_py(), ends[i].as_py()) > MAX_FAST_PATH_BRACKETS for i in deep):
-            return None  # maybe nested deeper than the per-line parser goes: its verdict decides
         try:
             table = pj.read_json(
                 pa.BufferReader(block),
@@ -302,16 +293,44 @@ class Validator:
             result.add_table(record_type, pa.Table.from_arrays(columns, schema=self.schemas[record_type]))
         rejected = pc.indices_nonzero(pc.invert(accepted)).to_pylist()
         if rejected:
-            rows: dict[str, list[dict[str, Any]]] = {}
-            for i in rejected:
-                raw = block[starts[i].as_py() : ends[i].as_py()]
-                outcome = self.validate_line(raw, first_line + i, ctx)
-                if isinstance(outcome, Rejection):
-                    result.rejections.append(outcome)
-                elif outcome is not None:
-                    rows.setdefault(outcome[0], []).append(outcome[1])
-            self.rows_to_tables(rows, result)
+            self._recheck_lines(block, starts, ends, rejected, first_line, ctx, result)
         return result
+
+    def _recheck_lines(
+        self,
+        block: bytes,
+        starts: pa.Array,
+        ends: pa.Array,
+        indices: list[int],
+        first_line: int,
+        ctx: SourceContext,
+        result: ParsedBlock,
+    ) -> None:
+        """Lines the vectorized rules did not accept, judged on the per-line path (which gives the reason)."""
+        rows: dict[str, list[dict[str, Any]]] = {}
+        for i in indices:
+            outcome = self.validate_line(block[starts[i].as_py() : ends[i].as_py()], first_line + i, ctx)
+            if isinstance(outcome, Rejection):
+                result.rejections.append(outcome)
+            elif outcome is not None:
+                rows.setdefault(outcome[0], []).append(outcome[1])
+        self.rows_to_tables(rows, result)
+
+
+def _fast_path_can_read(block: bytes, starts: pa.Array, ends: pa.Array, max_line_bytes: int) -> bool:
+    """Whether Arrow's reader sees exactly the lines the per-line path sees; if not, the block
+    goes to the per-line path whole."""
+    lengths = pc.subtract(ends, starts)
+    if pc.max(lengths).as_py() > max_line_bytes:
+        return False
+    short = pc.indices_nonzero(pc.less_equal(lengths, 2)).to_pylist()
+    if any(not block[starts[i].as_py() : ends[i].as_py()].strip() for i in short):
+        return False  # blank lines: Arrow skips them, which would shift line numbers
+    if not _is_utf8(block):
+        return False  # Arrow's JSON reader does not validate UTF-8; the per-line path rejects it
+    deep = pc.indices_nonzero(pc.greater(lengths, MAX_FAST_PATH_BRACKETS)).to_pylist()
+    # maybe nested deeper than the per-line parser goes: its verdict decides
+    return not any(_brackets(block, starts[i].as_py(), ends[i].as_py()) > MAX_FAST_PATH_BRACKETS for i in deep)
 
 
 def _is_utf8(block: bytes) -> bool:

@@ -136,6 +136,42 @@ def number(text: str) -> int:
     return int(text.removesuffix(" s").replace(",", ""))
 
 
+def check_stack_wide_numbers(stack: LocalStack, metrics: dict[tuple[str, str | None], list[str]]) -> None:
+    """Queue depths, gate results and workflow executions shown in the report, against the APIs."""
+    out = stack.outputs
+    sqs = stack.client("sqs")
+    names = ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"]
+    dlq_depth = sum(
+        int(v)
+        for url in (out.get("dlq_url"), out.get("ingest_dlq_url"))
+        if url
+        for v in sqs.get_queue_attributes(QueueUrl=url, AttributeNames=names)["Attributes"].values()
+    )
+    assert number(one(metrics, "dlq_depth")) == dlq_depth
+    s3, silver = stack.client("s3"), out["silver_bucket"]
+    results: dict[str, Any] = {}
+    for page_ in s3.get_paginator("list_objects_v2").paginate(Bucket=silver, Prefix="ge-results/"):
+        for obj in page_.get("Contents", []):
+            if obj["Key"].endswith("/result.json"):
+                doc = json.loads(s3.get_object(Bucket=silver, Key=obj["Key"])["Body"].read())
+                results[f"{doc['record_type']}/{doc['dt']}"] = doc
+    assert number(one(metrics, "gate_results")) == len(results)
+    for key, doc in results.items():
+        assert one(metrics, "gate_status", key) == ("PASSED" if doc["success"] else "FAILED")
+        assert number(one(metrics, "gate_rows", key)) == doc["statistics"]["row_count"]
+    sfn = stack.client("stepfunctions")
+    for output, _ in WORKFLOWS:
+        if not out.get(output):
+            assert one(metrics, "workflow_state", output) == "not deployed"
+            continue
+        executions = sfn.list_executions(stateMachineArn=out[output], maxResults=25)["executions"]
+        assert number(one(metrics, "workflow_executions", output)) == len(executions)
+        for execution in executions:
+            # Listed after the report was collected: an execution may have finished in between.
+            shown = one(metrics, "execution_status", execution["name"])
+            assert shown == execution["status"] or (shown == "RUNNING" and execution["status"] != "RUNNING")
+
+
 def test_rendered_report_shows_the_numbers_in_silver(
     chromium: str, local_stack: LocalStack, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -186,37 +222,7 @@ def test_rendered_report_shows_the_numbers_in_silver(
     assert number(one(metrics, "work_units")) == len(ids)
 
     # Queues, gate results and workflows cover the whole stack: compare with the APIs and S3.
-    sqs = stack.client("sqs")
-    names = ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"]
-    dlq_depth = sum(
-        int(v)
-        for url in (out.get("dlq_url"), out.get("ingest_dlq_url"))
-        if url
-        for v in sqs.get_queue_attributes(QueueUrl=url, AttributeNames=names)["Attributes"].values()
-    )
-    assert number(one(metrics, "dlq_depth")) == dlq_depth
-    s3, silver = stack.client("s3"), out["silver_bucket"]
-    results: dict[str, Any] = {}
-    for page_ in s3.get_paginator("list_objects_v2").paginate(Bucket=silver, Prefix="ge-results/"):
-        for obj in page_.get("Contents", []):
-            if obj["Key"].endswith("/result.json"):
-                doc = json.loads(s3.get_object(Bucket=silver, Key=obj["Key"])["Body"].read())
-                results[f"{doc['record_type']}/{doc['dt']}"] = doc
-    assert number(one(metrics, "gate_results")) == len(results)
-    for key, doc in results.items():
-        assert one(metrics, "gate_status", key) == ("PASSED" if doc["success"] else "FAILED")
-        assert number(one(metrics, "gate_rows", key)) == doc["statistics"]["row_count"]
-    sfn = stack.client("stepfunctions")
-    for output, _ in WORKFLOWS:
-        if not out.get(output):
-            assert one(metrics, "workflow_state", output) == "not deployed"
-            continue
-        executions = sfn.list_executions(stateMachineArn=out[output], maxResults=25)["executions"]
-        assert number(one(metrics, "workflow_executions", output)) == len(executions)
-        for execution in executions:
-            # Listed after the report was collected: an execution may have finished in between.
-            shown = one(metrics, "execution_status", execution["name"])
-            assert shown == execution["status"] or (shown == "RUNNING" and execution["status"] != "RUNNING")
+    check_stack_wide_numbers(stack, metrics)
     for stage in timings:
         assert one(metrics, "stage_seconds", stage) == f"{timings[stage]:.3f}"
 

@@ -21,7 +21,7 @@ import pytest
 from moto import mock_aws
 
 from elt.work_units import WorkUnit
-from localcloud.extensions import _sqs_message_move_tasks
+from localcloud.extensions.sqs import message_move_tasks
 from scripts import (
     check_recent_s3_objects,
     create_sqs_queue,
@@ -230,7 +230,7 @@ def test_replay_from_s3_defaults_when_no_function(
 def test_redrive_moves_the_dlq_back_with_a_move_task(
     scripts_env: None, pipeline: Pipeline, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    _sqs_message_move_tasks()
+    message_move_tasks()
     sqs = pipeline.sqs
     for i in range(7):
         sqs.send_message(QueueUrl=pipeline.dlq_url, MessageBody=json.dumps({"poison": i}))

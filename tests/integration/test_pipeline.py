@@ -39,7 +39,7 @@ def test_ten_thousand_records_exactly_once_under_redelivery(pipeline: Pipeline, 
     quarantined = pipeline.quarantine_entries()
     assert table.num_rows == valid
     assert table.num_rows + len(quarantined) == len(lines), "every input line is a silver row or a quarantine entry"
-    got = Counter()
+    got: Counter[str] = Counter()
     for record_type in expected:
         got[record_type] = pc.sum(pc.equal(table.column("record_type"), record_type)).as_py()
     assert got == expected

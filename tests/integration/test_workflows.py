@@ -248,9 +248,9 @@ def gate(
     from moto.glue.exceptions import ConcurrentRunsExceededException
     from moto.glue.models import FakeJob, FakeJobRun
 
-    from localcloud.extensions import _step_functions_glue_sync_tasks
+    from localcloud.extensions.stepfunctions import glue_sync_tasks
 
-    _step_functions_glue_sync_tasks()  # the local cloud's fix of moto's .sync crash, needed in-process too
+    glue_sync_tasks()  # the local cloud's fix of moto's .sync crash, needed in-process too
 
     script: dict[str, Any] = {"outcomes": {}, "transient": 0, "starts": 0}
     original_start = FakeJob.start_job_run

@@ -131,7 +131,7 @@ records = st.fixed_dictionaries(
 )
 
 
-def _outcome(parsed_rows: dict, rejections: list[Rejection]) -> tuple[list, list]:
+def _outcome(parsed_rows: list[dict], rejections: list[Rejection]) -> tuple[list, list]:
     return sorted(parsed_rows, key=lambda r: r["_source_line"]), sorted(r.line for r in rejections)
 
 

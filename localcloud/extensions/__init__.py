@@ -1,0 +1,35 @@
+"""Server-side extensions of the emulator (moto 5.2.x), one module per service: close the API gaps
+our Terraform hits and route execution to the local runtime. Every gap is listed in the README's
+local cloud gap table.
+
+Installed once, in the emulator process, before it serves requests.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from localcloud.extensions import athena, awslambda, events, glue, s3, sqs, stepfunctions
+
+if TYPE_CHECKING:
+    from localcloud.runtime import Runtime
+
+
+def install(runtime: Runtime) -> None:
+    stepfunctions.enable_execution()
+    stepfunctions.validate_state_machine_definition()
+    stepfunctions.list_state_machine_versions()
+    glue.update_job()
+    stepfunctions.glue_sync_tasks()
+    athena.tags_for_untagged_resources()
+    sqs.redrive_allow_policy()
+    sqs.message_move_tasks()
+    awslambda.dead_letter_config()
+    awslambda.mappings_listed_by_name_or_arn()
+    athena.delete_named_query()
+    s3.loopback_counts_as_secure_transport()
+    awslambda.invoke_runs_locally(runtime)
+    s3.notifications_are_asynchronous(runtime)
+    sqs.lambda_triggers_are_polled(runtime)
+    events.lambda_and_sfn_targets(runtime)
+    glue.runs_execute_locally(runtime)
