@@ -5,7 +5,8 @@ Job runs: the script is read from the job's ScriptLocation in the emulator's S3,
 by ``--SILVER_BUCKET`` is mirrored to a local directory, the script runs in its own process with
 the run's arguments plus ``--STORAGE_ROOT <mirror>`` (the jobs' path root setting), and what it
 wrote, changed or deleted in the mirror is synced back to the emulator's S3. State and error
-message are visible through ``get-job-run``; output goes to ``<state>/logs/glue-<job>.log``.
+message are visible through ``get-job-run`` (a failed run's message is the script's uncaught
+exception, ``Type: message``, as on Glue); output goes to ``<state>/logs/glue-<job>.log``.
 The job's ``--extra-py-files`` come from the emulator's S3 and go first on the script's path, as
 on Glue; third-party packages come from the local environment (on AWS: Glue's own and
 ``--additional-python-modules``). The whole bucket is mirrored: fine for local data sizes.
@@ -94,17 +95,24 @@ class GlueRunner:
             env = {**os.environ, "PYTHONPATH": os.pathsep.join(self._extra_py_files(s3, job, work)),
                    "PYSPARK_PYTHON": sys.executable, "SPARK_LOCAL_IP": "127.0.0.1"}  # fmt: skip
             timeout = 60 * int(job.timeout or 60)
+            # This run's output on its own: the job log is shared by concurrent runs of the job, so
+            # its tail may be another run's. Appended to the job log when the run ends.
+            run_log = work / "output.log"
             with open(log_path, "ab") as out:
                 out.write(f"START JobRun {run.job_run_id} {job.name} {' '.join(argv)}\n".encode())
-                out.flush()
-                result = subprocess.run([sys.executable, str(script), *argv], cwd=work, env=env, stdout=out,
-                                        stderr=subprocess.STDOUT, timeout=timeout, check=False)  # fmt: skip
+            try:
+                with open(run_log, "wb") as out:
+                    result = subprocess.run([sys.executable, str(script), *argv], cwd=work, env=env, stdout=out,
+                                            stderr=subprocess.STDOUT, timeout=timeout, check=False)  # fmt: skip
+            finally:
+                with open(log_path, "ab") as out:
+                    out.write(run_log.read_bytes() if run_log.exists() else b"")
             for b, snapshot in before.items():
                 self._sync_back(s3, b, mirror / b, snapshot)
             if result.returncode == 0:
                 set_status(run, "SUCCEEDED")
             else:
-                run.error_message = f"script exited with status {result.returncode}: {_tail(log_path)}"
+                run.error_message = _error_message(run_log, result.returncode)
                 set_status(run, "FAILED")
         except subprocess.TimeoutExpired:
             run.error_message = f"timed out after {job.timeout} minutes"
@@ -120,14 +128,28 @@ class GlueRunner:
 
     @staticmethod
     def _download(s3: Any, bucket: str, target: Path) -> dict[str, str]:
-        """Mirror a bucket; returns key → etag of what was there."""
+        """Mirror a bucket; returns key → etag of what was mirrored.
+
+        The emulator's other threads (Lambdas writing silver, other runs syncing back) change the
+        bucket meanwhile, so: iterate over a copy of the key index (iterating the live one fails
+        the run with "dictionary changed size during iteration"), skip a key deleted since, and
+        re-read a key replaced since (moto closes a replaced object's buffer: ValueError).
+        Keys added after the copy are not mirrored, so the sync-back leaves them alone."""
         snapshot = {}
-        for key in s3.get_bucket(bucket).keys:
-            obj = s3.get_object(bucket, key)
-            path = target / key
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(obj.value)
-            snapshot[key] = obj.etag
+        for key in list(s3.get_bucket(bucket).keys):
+            for _ in range(3):
+                obj = s3.get_object(bucket, key)
+                if obj is None:  # deleted (or a delete marker) since the copy
+                    break
+                try:
+                    data, etag = obj.value, obj.etag
+                except ValueError:  # replaced while being read: read the new version
+                    continue
+                path = target / key
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_bytes(data)
+                snapshot[key] = etag
+                break
         return snapshot
 
     @staticmethod
@@ -222,6 +244,23 @@ def _glue_type(arrow_type: Any) -> str:
     if text.startswith("timestamp"):
         return "timestamp"
     return GLUE_TYPES.get(text, "string")
+
+
+def _error_message(output: Path, returncode: int) -> str:
+    """A failed run's message as Glue reports it: the uncaught exception (``Type: message``, its
+    last traceback's closing line) first, so the exception's name survives truncation and a
+    caller can tell failures apart by it; else the output's tail."""
+    try:
+        lines = output.read_text(errors="replace").splitlines()
+    except OSError:
+        lines = []
+    starts = [i for i, line in enumerate(lines) if line.startswith("Traceback (most recent call last):")]
+    if starts:
+        # The exception line is the first unindented line after the traceback's frames.
+        exception = next((line for line in lines[starts[-1] + 1 :] if line and not line[0].isspace()), None)
+        if exception:
+            return f"{exception[:1000]} (script exited with status {returncode})"
+    return f"script exited with status {returncode}: {_tail(output)}"
 
 
 def _tail(path: Path, lines: int = 5) -> str:
