@@ -30,58 +30,54 @@ module "role" {
   permissions_boundary_arn = var.permissions_boundary_arn
   tags                     = var.tags
 
-  policy_statements = concat(
-    [
-      {
-        sid       = "ReadSilver"
-        actions   = ["s3:GetObject"]
-        resources = ["${var.silver_bucket_arn}/${var.silver_prefix}/*"]
-      },
-      {
-        sid       = "ListSilver"
-        actions   = ["s3:ListBucket"]
-        resources = [var.silver_bucket_arn]
-        conditions = [{
-          test     = "StringLike"
-          variable = "s3:prefix"
-          values   = ["${var.silver_prefix}/*"]
-        }]
-      },
-      {
-        sid = "MaintainTables"
-        actions = [
-          "glue:GetDatabase",
-          "glue:GetTable",
-          "glue:GetTables",
-          "glue:CreateTable",
-          "glue:UpdateTable",
-          "glue:GetPartition",
-          "glue:GetPartitions",
-          "glue:BatchGetPartition",
-          "glue:CreatePartition",
-          "glue:BatchCreatePartition",
-          "glue:UpdatePartition",
-          "glue:BatchUpdatePartition",
-        ]
-        resources = [
-          "${local.glue_arn_prefix}:catalog",
-          aws_glue_catalog_database.this.arn,
-          "${local.glue_arn_prefix}:table/${var.database_name}/*",
-        ]
-      },
-      {
-        # Glue names the crawler log group itself (suffixed by role and security configuration).
-        sid       = "WriteCrawlerLogs"
-        actions   = ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents", "logs:AssociateKmsKey"]
-        resources = [local.crawler_logs, "${local.crawler_logs}:*"]
-      },
-    ],
-    var.kms_key_arn == null ? [] : [{
-      sid       = "UseDataKey"
-      actions   = ["kms:Decrypt"]
-      resources = [var.kms_key_arn]
-    }],
-  )
+  policy_statements = [
+    {
+      sid       = "ReadSilver"
+      actions   = ["s3:GetObject"]
+      resources = ["${var.silver_bucket_arn}/${var.silver_prefix}/*"]
+    },
+    {
+      sid       = "ListSilver"
+      actions   = ["s3:ListBucket"]
+      resources = [var.silver_bucket_arn]
+      conditions = [{
+        test     = "StringLike"
+        variable = "s3:prefix"
+        values   = ["${var.silver_prefix}/*"]
+      }]
+    },
+    {
+      sid = "MaintainTables"
+      actions = [
+        "glue:GetDatabase",
+        "glue:GetTable",
+        "glue:GetTables",
+        "glue:CreateTable",
+        "glue:UpdateTable",
+        "glue:GetPartition",
+        "glue:GetPartitions",
+        "glue:BatchGetPartition",
+        "glue:CreatePartition",
+        "glue:BatchCreatePartition",
+        "glue:UpdatePartition",
+        "glue:BatchUpdatePartition",
+      ]
+      resources = [
+        "${local.glue_arn_prefix}:catalog",
+        aws_glue_catalog_database.this.arn,
+        "${local.glue_arn_prefix}:table/${var.database_name}/*",
+      ]
+    },
+    {
+      # Glue names the crawler log group itself (suffixed by role and security configuration).
+      sid       = "WriteCrawlerLogs"
+      actions   = ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents", "logs:AssociateKmsKey"]
+      resources = [local.crawler_logs, "${local.crawler_logs}:*"]
+    },
+  ]
+  # The crawler only reads silver.
+  kms_key_arn = var.kms_key_arn
+  kms_actions = ["kms:Decrypt"]
 }
 
 resource "aws_glue_crawler" "this" {

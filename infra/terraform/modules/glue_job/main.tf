@@ -12,63 +12,54 @@ locals {
 
   log_groups_arn = "arn:${data.aws_partition.current.partition}:logs:${data.aws_region.current.name}:${data.aws_caller_identity.current.account_id}:log-group:/aws-glue/*"
 
-  common_statements = concat(
-    [
-      {
-        sid        = "ReadOwnScripts"
-        effect     = "Allow"
-        actions    = ["s3:GetObject"]
-        resources  = ["${var.assets_bucket_arn}/${local.scripts_key_prefix}*"]
-        conditions = []
-      },
-      {
-        sid        = "UseOwnTempDir"
-        effect     = "Allow"
-        actions    = ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"]
-        resources  = ["${var.assets_bucket_arn}/${local.temp_key_prefix}*"]
-        conditions = []
-      },
-      {
-        sid       = "ListOwnPrefixes"
-        effect    = "Allow"
-        actions   = ["s3:ListBucket"]
-        resources = [var.assets_bucket_arn]
-        conditions = [{
-          test     = "StringLike"
-          variable = "s3:prefix"
-          values   = ["${local.scripts_key_prefix}*", "${local.temp_key_prefix}*"]
-        }]
-      },
-      {
-        # Glue names its log groups itself (/aws-glue/jobs/..., suffixed by the security
-        # configuration), so the grant covers Glue's log-group namespace only.
-        sid        = "WriteGlueLogs"
-        effect     = "Allow"
-        actions    = ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents", "logs:AssociateKmsKey"]
-        resources  = [local.log_groups_arn, "${local.log_groups_arn}:*"]
-        conditions = []
-      },
-      {
-        # PutMetricData supports no resource-level permissions; the namespace condition scopes it.
-        sid       = "PublishGlueMetrics"
-        effect    = "Allow"
-        actions   = ["cloudwatch:PutMetricData"]
-        resources = ["*"]
-        conditions = [{
-          test     = "StringEquals"
-          variable = "cloudwatch:namespace"
-          values   = ["Glue"]
-        }]
-      },
-    ],
-    var.kms_key_arn == null ? [] : [{
-      sid        = "UseDataKey"
+  common_statements = [
+    {
+      sid        = "ReadOwnScripts"
       effect     = "Allow"
-      actions    = ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"]
-      resources  = [var.kms_key_arn]
+      actions    = ["s3:GetObject"]
+      resources  = ["${var.assets_bucket_arn}/${local.scripts_key_prefix}*"]
       conditions = []
-    }],
-  )
+    },
+    {
+      sid        = "UseOwnTempDir"
+      effect     = "Allow"
+      actions    = ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"]
+      resources  = ["${var.assets_bucket_arn}/${local.temp_key_prefix}*"]
+      conditions = []
+    },
+    {
+      sid       = "ListOwnPrefixes"
+      effect    = "Allow"
+      actions   = ["s3:ListBucket"]
+      resources = [var.assets_bucket_arn]
+      conditions = [{
+        test     = "StringLike"
+        variable = "s3:prefix"
+        values   = ["${local.scripts_key_prefix}*", "${local.temp_key_prefix}*"]
+      }]
+    },
+    {
+      # Glue names its log groups itself (/aws-glue/jobs/..., suffixed by the security
+      # configuration), so the grant covers Glue's log-group namespace only.
+      sid        = "WriteGlueLogs"
+      effect     = "Allow"
+      actions    = ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents", "logs:AssociateKmsKey"]
+      resources  = [local.log_groups_arn, "${local.log_groups_arn}:*"]
+      conditions = []
+    },
+    {
+      # PutMetricData supports no resource-level permissions; the namespace condition scopes it.
+      sid       = "PublishGlueMetrics"
+      effect    = "Allow"
+      actions   = ["cloudwatch:PutMetricData"]
+      resources = ["*"]
+      conditions = [{
+        test     = "StringEquals"
+        variable = "cloudwatch:namespace"
+        values   = ["Glue"]
+      }]
+    },
+  ]
 }
 
 resource "aws_s3_object" "script" {
@@ -105,7 +96,10 @@ module "role" {
   source_account_id        = data.aws_caller_identity.current.account_id
   permissions_boundary_arn = var.permissions_boundary_arn
   policy_statements        = concat(local.common_statements, var.policy_statements)
-  tags                     = var.tags
+  # Encrypt as well: the security configuration encrypts job bookmarks client-side (CSE-KMS).
+  kms_key_arn = var.kms_key_arn
+  kms_actions = ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"]
+  tags        = var.tags
 }
 
 resource "aws_glue_job" "this" {

@@ -17,8 +17,18 @@ locals {
     )]
   })
 
+  # The data-key statement is the same for every role that reads or writes the stack's encrypted
+  # data, so it is derived here from kms_key_arn instead of being written by each caller.
+  kms_statements = var.kms_key_arn == null ? [] : [{
+    sid        = "UseDataKey"
+    effect     = "Allow"
+    actions    = var.kms_actions
+    resources  = [var.kms_key_arn]
+    conditions = []
+  }]
+
   statements = [
-    for s in var.policy_statements : merge(
+    for s in concat(var.policy_statements, local.kms_statements) : merge(
       {
         Sid      = s.sid
         Effect   = s.effect
@@ -50,7 +60,7 @@ resource "aws_iam_role" "this" {
 }
 
 resource "aws_iam_role_policy" "this" {
-  count = length(var.policy_statements) > 0 ? 1 : 0
+  count = length(local.statements) > 0 ? 1 : 0
 
   name   = "least-privilege"
   role   = aws_iam_role.this.id

@@ -50,6 +50,24 @@ variable "policy_statements" {
   }
 }
 
+variable "kms_key_arn" {
+  description = "Customer managed KMS key of the data the role reads or writes: a UseDataKey statement (kms_actions on this key) is added to the inline policy. null = no such statement."
+  type        = string
+  default     = null
+}
+
+variable "kms_actions" {
+  description = "KMS actions of the UseDataKey statement (Decrypt to read, GenerateDataKey to write; Glue also needs Encrypt)."
+  type        = list(string)
+  nullable    = false
+  default     = ["kms:Decrypt", "kms:GenerateDataKey"]
+
+  validation {
+    condition     = length(var.kms_actions) > 0 && alltrue([for a in var.kms_actions : startswith(a, "kms:") && !strcontains(a, "*")])
+    error_message = "kms_actions must be explicit kms: actions (no wildcards)."
+  }
+}
+
 variable "managed_policy_arns" {
   description = "Managed policies to attach in addition to the inline policy (normally none)."
   type        = list(string)

@@ -40,13 +40,8 @@ module "role" {
       resources  = ["*"]
       conditions = []
     }],
-    var.kms_key_arn == null ? [] : [{
-      sid        = "UseDataKey"
-      actions    = ["kms:Decrypt", "kms:GenerateDataKey"]
-      resources  = [var.kms_key_arn]
-      conditions = []
-    }],
   )
+  kms_key_arn = var.kms_key_arn
 }
 
 resource "aws_sfn_state_machine" "this" {
