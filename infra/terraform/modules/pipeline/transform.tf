@@ -1,0 +1,109 @@
+# Transform: work units -> silver Parquet / quarantine (+ partition events).
+
+module "transform_role" {
+  source = "../iam"
+
+  role_name                = "${local.role_prefix}-transform"
+  description              = "Lambda ${local.name}-transform"
+  trusted_services         = ["lambda.amazonaws.com"]
+  permissions_boundary_arn = var.iam_permissions_boundary_arn
+  tags                     = var.tags
+
+  policy_statements = concat(
+    local.read_bronze_statements,
+    [
+      {
+        sid     = "WriteSilverAndQuarantine"
+        actions = ["s3:PutObject", "s3:AbortMultipartUpload"]
+        resources = [
+          "${module.silver_bucket.arn}/${local.silver_prefix}/*",
+          "${module.silver_bucket.arn}/${local.quarantine_prefix}/*",
+        ]
+      },
+      {
+        sid       = "ConsumeWorkUnits"
+        actions   = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ChangeMessageVisibility"]
+        resources = [local.queue_arn]
+      },
+      {
+        sid       = "WriteOwnLogs"
+        actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
+        resources = ["${local.log_arn}:/aws/lambda/${local.name}-transform:*"]
+      },
+    ],
+    var.ge_emit_events_from_transform ? [
+      {
+        sid        = "EmitPartitionEvents"
+        actions    = ["events:PutEvents"]
+        resources  = [local.event_bus_arn]
+        conditions = []
+      },
+      {
+        # Debounce claims live in the idempotency table under their own key prefix, and only there.
+        sid       = "ClaimPartitionAnnouncements"
+        actions   = ["dynamodb:PutItem"]
+        resources = [module.idempotency_table.arn]
+        conditions = [{
+          test     = "ForAllValues:StringLike"
+          variable = "dynamodb:LeadingKeys"
+          values   = ["partition-ready#*"]
+        }]
+      },
+    ] : [],
+    var.catalog_registration_enabled ? [{
+      sid     = "RegisterSilverPartitions"
+      actions = ["glue:CreateTable", "glue:BatchCreatePartition"]
+      resources = [
+        "arn:${local.partition}:glue:${local.region}:${local.account_id}:catalog",
+        "arn:${local.partition}:glue:${local.region}:${local.account_id}:database/${local.glue_database_name}",
+        "arn:${local.partition}:glue:${local.region}:${local.account_id}:table/${local.glue_database_name}/${var.glue_table_prefix}*",
+      ]
+    }] : [],
+    local.kms_statements,
+  )
+}
+
+module "transform" {
+  source     = "../lambda_function"
+  depends_on = [module.artifacts_bucket]
+
+  function_name                  = "${local.name}-transform"
+  description                    = "Turns work units into silver Parquet and quarantine records"
+  role_arn                       = module.transform_role.arn
+  filename                       = "${local.artifacts_dir}/transform.zip"
+  artifact_bucket                = local.artifacts_bucket
+  runtime                        = local.lambda_runtime.runtime
+  architecture                   = local.lambda_runtime.architecture
+  memory_size                    = var.transform_memory_mb
+  timeout                        = var.transform_timeout_seconds
+  layers                         = var.transform_layers
+  reserved_concurrent_executions = var.transform_reserved_concurrency
+  log_retention_days             = var.log_retention_days
+  log_kms_key_arn                = var.kms_key_arn
+  tags                           = var.tags
+
+  environment_variables = {
+    SILVER_BUCKET                    = module.silver_bucket.id
+    SILVER_PREFIX                    = local.silver_prefix
+    QUARANTINE_PREFIX                = local.quarantine_prefix
+    EMIT_PARTITION_EVENTS            = tostring(var.ge_emit_events_from_transform)
+    EVENT_BUS_NAME                   = var.event_bus_name
+    PARTITION_EVENT_DEBOUNCE_SECONDS = tostring(var.partition_event_debounce_seconds)
+    PARTITION_CLAIMS_TABLE           = var.ge_emit_events_from_transform ? module.idempotency_table.name : ""
+    CATALOG_DATABASE                 = var.catalog_registration_enabled ? local.glue_database_name : ""
+    CATALOG_TABLE_PREFIX             = var.glue_table_prefix
+    POWERTOOLS_SERVICE_NAME          = "transform"
+    POWERTOOLS_METRICS_NAMESPACE     = local.metrics_namespace
+    LOG_LEVEL                        = var.log_level
+  }
+}
+
+module "transform_events" {
+  source = "../event_source_mapping"
+
+  function_name                      = module.transform.arn
+  event_source_arn                   = local.queue_arn
+  batch_size                         = var.esm_batch_size
+  maximum_batching_window_in_seconds = var.esm_batching_window_seconds
+  maximum_concurrency                = var.esm_maximum_concurrency
+}
