@@ -80,7 +80,8 @@ RUNTIME_ACTIONS = {
         "kms:GenerateDataKey": "only with a customer managed key: writing encrypted objects",
     },
 }
-FUNCTIONS = {"ingest": "ingest_role", "transform": "transform_role"}
+#: modules/pipeline's function calls (modules/lambda_function, which owns each function's role).
+FUNCTIONS = ("ingest", "transform")
 
 
 @cache
@@ -163,23 +164,72 @@ def _expression_text(pipeline: Config, value: Any) -> str:
     return text
 
 
-def granted_statements(pipeline: Config, role: str) -> list[tuple[list[str], list[str]]]:
-    """(actions, resources) of each statement of a role's policy, found in the HCL text."""
-    text = _expression_text(pipeline, pipeline.modules[role]["policy_statements"])
+#: Statement objects print as {...'sid': ..., 'actions': [...], 'resources': [...]} (python dicts)
+#: or as `sid = ..., actions = [...], resources = [...]` inside expressions; both forms match.
+STATEMENT = re.compile(
+    r"""(?:['"]?sid['"]?\s*[:=]\s*['"](\w+)['"],?\s*)?"""
+    r"""['"]?actions['"]?\s*[:=]\s*\[([^\]]*)\],?\s*['"]?resources['"]?\s*[:=]\s*\[([^\]]*)\]"""
+)
+
+
+def _parse_statements(text: str) -> list[tuple[str | None, list[str], list[str]]]:
+    """(sid, actions, resources) of each statement found in an HCL expression's text."""
     statements = []
-    # Statement objects print as {...'actions': [...], 'resources': [...]} (python dicts) or as
-    # `actions = [...]` inside expressions; both forms are matched.
-    for match in re.finditer(
-        r"""['"]?actions['"]?\s*[:=]\s*\[([^\]]*)\],?\s*['"]?resources['"]?\s*[:=]\s*\[([^\]]*)\]""", text
-    ):
-        actions = re.findall(r"""['"]([a-z0-9-]+:[A-Za-z0-9*]+)['"]""", match.group(1))
-        resources = [r.strip().strip("'\"") for r in match.group(2).split(",") if r.strip()]
-        statements.append((actions, resources))
+    for match in STATEMENT.finditer(text):
+        actions = re.findall(r"""['"]([a-z0-9-]+:[A-Za-z0-9*]+)['"]""", match.group(2))
+        resources = [r.strip().strip("'\"") for r in match.group(3).split(",") if r.strip()]
+        statements.append((match.group(1), actions, resources))
     return statements
 
 
-def granted_actions(pipeline: Config, role: str) -> set[str]:
-    return {action for actions, _ in granted_statements(pipeline, role) for action in actions}
+def _in_caller_scope(expression: str, function: str, call: dict[str, Any]) -> str:
+    """A modules/lambda_function expression as seen from modules/pipeline: `var.X` becomes the
+    call's argument, a resource of the module its address under module.<function>."""
+
+    def argument(match: re.Match[str]) -> str:
+        value = str(call.get(match.group(1)))
+        whole = re.fullmatch(r"\$\{(.*)\}", value)
+        return whole.group(1) if whole else value
+
+    expression = re.sub(r"(?<![\w.])var\.(\w+)", argument, expression)
+    return re.sub(r"(?<![\w.])(aws_\w+\.\w+)", rf"module.{function}.\1", expression)
+
+
+def own_statements(pipeline: Config, function: str) -> list[tuple[str | None, list[str], list[str]]]:
+    """The statements the pipeline passes to a function (policy_statements)."""
+    return _parse_statements(_expression_text(pipeline, pipeline.modules[function]["policy_statements"]))
+
+
+def standard_statements(module_configs: dict[str, Config], function: str) -> list[tuple[list[str], list[str]]]:
+    """What modules/lambda_function adds to the function's role for the call's inputs: writing its
+    logs, sending to its DLQ (attach_dead_letter_policy), and the data key (kms_key_arn, added by
+    modules/iam)."""
+    call = module_configs["pipeline"].modules[function]
+    module = module_configs["lambda_function"]
+    found = {
+        sid: (actions, resources)
+        for sid, actions, resources in _parse_statements(str(module.locals["standard_statements"]))
+    }
+    assert set(found) == {"WriteOwnLogs", "DeadLetterFailedEvents"}, found
+    wanted = ["WriteOwnLogs"] + (["DeadLetterFailedEvents"] if call.get("attach_dead_letter_policy") is True else [])
+    statements = [(found[sid][0], [_in_caller_scope(r, function, call) for r in found[sid][1]]) for sid in wanted]
+    if call.get("kms_key_arn") is not None:
+        iam = module_configs["iam"]
+        assert '"UseDataKey"' in str(iam.locals["kms_statements"])
+        role = module.modules["role"]
+        actions = role.get("kms_actions", iam.variables["kms_actions"]["default"])
+        statements.append((actions, [_in_caller_scope(str(role["kms_key_arn"]).strip("${}"), function, call)]))
+    return statements
+
+
+def granted_statements(module_configs: dict[str, Config], function: str) -> list[tuple[list[str], list[str]]]:
+    """(actions, resources) of each statement of a function role's policy, found in the HCL text."""
+    own = [(actions, resources) for _, actions, resources in own_statements(module_configs["pipeline"], function)]
+    return own + standard_statements(module_configs, function)
+
+
+def granted_actions(module_configs: dict[str, Config], function: str) -> set[str]:
+    return {action for actions, _ in granted_statements(module_configs, function) for action in actions}
 
 
 @pytest.fixture(scope="module")
@@ -195,34 +245,38 @@ def test_the_code_scan_finds_the_calls_we_know_of() -> None:
     assert "silver.py" in transform["s3:PutObject"]
 
 
-def test_the_policy_parser_finds_every_statement(pipeline: Config) -> None:
-    ingest = granted_statements(pipeline, "ingest_role")
-    sids = re.findall(r"sid\W+(\w+)", _expression_text(pipeline, pipeline.modules["ingest_role"]["policy_statements"]))
-    # One (actions, resources) per statement with a sid; UseDataKey is inside a conditional string.
-    assert len(ingest) == len(sids) >= 6
+def test_the_policy_parser_finds_every_statement(module_configs: dict[str, Config], pipeline: Config) -> None:
+    own = own_statements(pipeline, "ingest")
+    sids = re.findall(r"sid\W+(\w+)", _expression_text(pipeline, pipeline.modules["ingest"]["policy_statements"]))
+    # One (actions, resources) per statement with a sid, each with its actions.
+    assert [sid for sid, _, _ in own] == sids and all(actions for _, actions, _ in own)
+    # Its own four, plus its logs, its DLQ and the data key from modules/lambda_function.
+    assert len(granted_statements(module_configs, "ingest")) == len(sids) + 3 >= 7
 
 
-@pytest.mark.parametrize("function", sorted(FUNCTIONS))
-def test_role_grants_every_action_its_code_calls(function: str, pipeline: Config) -> None:
-    granted = granted_actions(pipeline, FUNCTIONS[function])
+@pytest.mark.parametrize("function", FUNCTIONS)
+def test_role_grants_every_action_its_code_calls(function: str, module_configs: dict[str, Config]) -> None:
+    granted = granted_actions(module_configs, function)
     needed = {a: where for a, where in actions_called_by(function).items() if a != "s3:GetObjectVersion"}
     missing = {action: sorted(where) for action, where in needed.items() if action not in granted}
     assert not missing, f"{function}: the code calls actions its role does not grant: {missing}"
 
 
-@pytest.mark.parametrize("function", ["ingest", "transform"])
-def test_role_grants_nothing_its_function_does_not_use(function: str, pipeline: Config) -> None:
-    granted = granted_actions(pipeline, FUNCTIONS[function])
+@pytest.mark.parametrize("function", FUNCTIONS)
+def test_role_grants_nothing_its_function_does_not_use(function: str, module_configs: dict[str, Config]) -> None:
+    granted = granted_actions(module_configs, function)
     used = set(actions_called_by(function)) | set(RUNTIME_ACTIONS[function])
     unused = sorted(granted - used)
     assert not unused, f"{function}: granted but never called by the code or the Lambda service: {unused}"
 
 
-@pytest.mark.parametrize("function", sorted(FUNCTIONS))
-def test_versioned_bronze_reads_are_granted(function: str, pipeline: Config, env_tfvars: dict[str, Any]) -> None:
+@pytest.mark.parametrize("function", FUNCTIONS)
+def test_versioned_bronze_reads_are_granted(
+    function: str, module_configs: dict[str, Config], env_tfvars: dict[str, Any]
+) -> None:
     assert any(values["bucket_versioning_enabled"] for values in env_tfvars.values())
     assert "s3:GetObjectVersion" in actions_called_by(function)
-    assert "s3:GetObjectVersion" in granted_actions(pipeline, FUNCTIONS[function])
+    assert "s3:GetObjectVersion" in granted_actions(module_configs, function)
 
 
 #: A resource of this stack: built from its modules' or locals' values (names, ARNs, this account
@@ -230,9 +284,9 @@ def test_versioned_bronze_reads_are_granted(function: str, pipeline: Config, env
 STACK_RESOURCE = re.compile(r"\$\{(module|local)\.\w+|^(module|local)\.\w+|^var\.kms_key_arn$")
 
 
-@pytest.mark.parametrize("function", sorted(FUNCTIONS))
-def test_role_resources_are_this_stacks(function: str, pipeline: Config) -> None:
-    for actions, resources in granted_statements(pipeline, FUNCTIONS[function]):
+@pytest.mark.parametrize("function", FUNCTIONS)
+def test_role_resources_are_this_stacks(function: str, module_configs: dict[str, Config]) -> None:
+    for actions, resources in granted_statements(module_configs, function):
         assert resources, f"{function}: {actions} without resources"
         for resource in resources:
             assert resource != "*", f"{function}: {actions} on every resource"

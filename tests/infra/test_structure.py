@@ -381,6 +381,8 @@ def test_functions_use_the_shared_runtime_setting_and_built_artifacts(
 def test_ingest_async_failures_land_in_a_dlq(pipeline: Config) -> None:
     ingest = pipeline.modules["ingest"]
     assert ingest["dead_letter_target_arn"] == "${module.ingest_dlq.queue_arn}"
+    # ... which its role may send to.
+    assert ingest["attach_dead_letter_policy"] is True
     assert ingest["async_invoke_config"]["maximum_retry_attempts"] <= 2
 
 
@@ -417,7 +419,7 @@ def test_quarantine_and_emit_toggles_gate_their_permissions(
     assert pipeline.modules["ge_gate"]["quarantine_enabled"] == "${var.ge_quarantine_enabled}"
     gate_role = module_configs["workflow_ge_gate"].modules["state_machine"]["task_statements"]
     assert re.search(r"var\.quarantine_enabled \? \[\{sid = \"WriteQuarantineMarkers\"", gate_role)
-    transform_role = pipeline.modules["transform_role"]["policy_statements"]
+    transform_role = pipeline.modules["transform"]["policy_statements"]
     assert re.search(r"var\.ge_emit_events_from_transform \? \[\{sid = \"EmitPartitionEvents\"", transform_role)
 
 
@@ -455,6 +457,28 @@ def test_roles_and_policies_are_created_only_by_the_iam_module() -> None:
             r'resource\s+"(aws_iam_(?:role|role_policy|policy|role_policy_attachment))"', path.read_text()
         )
         assert not found, f"{path}: create roles through modules/iam"
+
+
+def test_standard_statements_are_written_once(module_configs: dict[str, Config]) -> None:
+    """A function's role, its log and dead-letter statements come from modules/lambda_function and
+    the data-key statement from modules/iam (kms_key_arn): callers pass only their own statements."""
+    owners = {"WriteOwnLogs": "lambda_function", "DeadLetterFailedEvents": "lambda_function", "UseDataKey": "iam"}
+    for path in ALL_TF_FILES:
+        text = path.read_text()
+        for sid, owner in owners.items():
+            if f'"{sid}"' in text:
+                assert path.parent.name == owner, f"{path}: {sid} is added by modules/{owner}"
+    for name, config in module_configs.items():
+        for label, call in config.modules.items():
+            if call["source"] == "../iam" and "lambda.amazonaws.com" in str(call["trusted_services"]):
+                assert name == "lambda_function", (
+                    f"modules/{name}: {label} is a Lambda role outside modules/lambda_function"
+                )
+    function = module_configs["lambda_function"]
+    role = function.modules["role"]
+    assert role["kms_key_arn"] == "${var.kms_key_arn}"
+    assert "local.standard_statements" in role["policy_statements"]
+    assert "${aws_cloudwatch_log_group.this.arn}:*" in str(function.locals["standard_statements"])
 
 
 def test_iam_module_rejects_wildcard_actions(module_configs: dict[str, Config]) -> None:
@@ -501,7 +525,7 @@ def test_granted_statements_name_explicit_actions_and_scoped_resources(
 
 
 def test_function_roles_grant_the_documented_permissions(pipeline: Config) -> None:
-    ingest = str(pipeline.modules["ingest_role"]["policy_statements"]) + str(pipeline.locals["read_bronze_statements"])
+    ingest = str(pipeline.modules["ingest"]["policy_statements"]) + str(pipeline.locals["read_bronze_statements"])
     for action in (
         "dynamodb:PutItem",
         "dynamodb:UpdateItem",
@@ -509,7 +533,7 @@ def test_function_roles_grant_the_documented_permissions(pipeline: Config) -> No
         "sqs:SendMessage",
     ):
         assert action in ingest
-    transform = str(pipeline.modules["transform_role"]["policy_statements"])
+    transform = str(pipeline.modules["transform"]["policy_statements"])
     for action in ("sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ChangeMessageVisibility"):
         assert action in transform
     assert "${module.silver_bucket.arn}/${local.silver_prefix}/*" in transform

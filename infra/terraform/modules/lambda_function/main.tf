@@ -1,5 +1,38 @@
 # A zip-packaged Lambda function with its own log group (created first, so retention applies from
-# the first invocation and destroy removes the logs with the function).
+# the first invocation and destroy removes the logs with the function) and its own execution role.
+# The role's standard statements follow from the inputs (its log group, kms_key_arn, the
+# dead-letter target); callers pass only what their code does (policy_statements).
+
+locals {
+  standard_statements = concat(
+    var.attach_dead_letter_policy ? [{
+      # Lambda sends events of failed asynchronous invocations to the queue with the function's role.
+      sid        = "DeadLetterFailedEvents"
+      actions    = ["sqs:SendMessage"]
+      resources  = [var.dead_letter_target_arn]
+      conditions = []
+    }] : [],
+    [{
+      # The Lambda service writes the function's logs with its role; the group exists already.
+      sid        = "WriteOwnLogs"
+      actions    = ["logs:CreateLogStream", "logs:PutLogEvents"]
+      resources  = ["${aws_cloudwatch_log_group.this.arn}:*"]
+      conditions = []
+    }],
+  )
+}
+
+module "role" {
+  source = "../iam"
+
+  role_name                = var.role_name
+  description              = coalesce(var.role_description, "Lambda ${var.function_name}")
+  trusted_services         = ["lambda.amazonaws.com"]
+  permissions_boundary_arn = var.role_permissions_boundary_arn
+  policy_statements        = concat(var.policy_statements, local.standard_statements)
+  kms_key_arn              = var.kms_key_arn
+  tags                     = var.tags
+}
 
 resource "aws_cloudwatch_log_group" "this" {
   #checkov:skip=CKV_AWS_158:Logs are encrypted by CloudWatch Logs by default; a customer managed key is optional (log_kms_key_arn) to keep cost down.
@@ -32,7 +65,7 @@ resource "aws_lambda_function" "this" {
   #checkov:skip=CKV_AWS_50:X-Ray tracing is optional (tracing_mode); structured logs and EMF metrics are the primary telemetry.
   function_name                  = var.function_name
   description                    = var.description
-  role                           = var.role_arn
+  role                           = module.role.arn
   filename                       = var.artifact_bucket == null ? var.filename : null
   s3_bucket                      = var.artifact_bucket
   s3_key                         = var.artifact_bucket == null ? null : aws_s3_object.code[0].key

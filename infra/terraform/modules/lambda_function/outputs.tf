@@ -17,3 +17,18 @@ output "log_group_name" {
   description = "Name of the function's log group."
   value       = aws_cloudwatch_log_group.this.name
 }
+
+output "role_arn" {
+  description = "ARN of the function's execution role."
+  value       = module.role.arn
+}
+
+output "role_name" {
+  description = "Name of the function's execution role."
+  value       = module.role.name
+}
+
+output "role_policy_json" {
+  description = "Inline policy of the function's execution role."
+  value       = module.role.policy_json
+}

@@ -9,9 +9,44 @@ variable "description" {
   default     = ""
 }
 
-variable "role_arn" {
-  description = "Execution role ARN (one role per function, see modules/iam)."
+variable "role_name" {
+  description = "Name of the function's execution role (account-required prefix included)."
   type        = string
+}
+
+variable "role_description" {
+  description = "Description of the execution role. null = \"Lambda <function_name>\"."
+  type        = string
+  default     = null
+}
+
+variable "role_permissions_boundary_arn" {
+  description = "Permissions boundary of the execution role, for accounts that require one."
+  type        = string
+  default     = null
+}
+
+variable "policy_statements" {
+  description = "What the function's code may do, least privilege on this stack's ARNs. Writing its own logs, the KMS key (kms_key_arn) and the dead-letter target (attach_dead_letter_policy) are added by the module."
+  type = list(object({
+    sid       = string
+    effect    = optional(string, "Allow")
+    actions   = list(string)
+    resources = list(string)
+    conditions = optional(list(object({
+      test     = string
+      variable = string
+      values   = list(string)
+    })), [])
+  }))
+  nullable = false
+  default  = []
+}
+
+variable "kms_key_arn" {
+  description = "Customer managed KMS key of the data the function reads and writes (buckets, queues, table): the role may use it (kms:Decrypt, kms:GenerateDataKey). null = none."
+  type        = string
+  default     = null
 }
 
 variable "filename" {
@@ -87,9 +122,27 @@ variable "log_kms_key_arn" {
 }
 
 variable "dead_letter_target_arn" {
-  description = "SQS queue or SNS topic receiving events of failed asynchronous invocations. Leave null for functions invoked synchronously (e.g. by an SQS event source mapping, whose queue has its own redrive)."
+  description = "SQS queue receiving events of failed asynchronous invocations (with attach_dead_letter_policy, the role may send to it). Leave null for functions invoked synchronously (e.g. by an SQS event source mapping, whose queue has its own redrive)."
   type        = string
   default     = null
+
+  validation {
+    # The role's dead-letter statement is sqs:SendMessage; an SNS topic would need sns:Publish.
+    condition     = var.dead_letter_target_arn == null || can(regex("^arn:[^:]+:sqs:", var.dead_letter_target_arn))
+    error_message = "dead_letter_target_arn must be an SQS queue ARN."
+  }
+}
+
+variable "attach_dead_letter_policy" {
+  description = "Allow the role to send to dead_letter_target_arn (sqs:SendMessage). A flag rather than derived from the ARN, which is often unknown until apply and would leave the policy's statement count unknown."
+  type        = bool
+  nullable    = false
+  default     = false
+
+  validation {
+    condition     = !var.attach_dead_letter_policy || var.dead_letter_target_arn != null
+    error_message = "attach_dead_letter_policy needs dead_letter_target_arn."
+  }
 }
 
 variable "async_invoke_config" {
@@ -108,7 +161,7 @@ variable "tracing_mode" {
 }
 
 variable "tags" {
-  description = "Tags for the function and its log group."
+  description = "Tags for the function, its log group and its role."
   type        = map(string)
   default     = {}
 }

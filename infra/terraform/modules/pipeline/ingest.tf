@@ -1,13 +1,37 @@
 # Ingest: bronze object -> idempotency record -> work-unit messages.
 
-module "ingest_role" {
-  source = "../iam"
+# The role moved into the function module, which adds its logs, DLQ and KMS statements.
+moved {
+  from = module.ingest_role
+  to   = module.ingest.module.role
+}
 
-  role_name                = "${local.role_prefix}-ingest"
-  description              = "Lambda ${local.name}-ingest"
-  trusted_services         = ["lambda.amazonaws.com"]
-  permissions_boundary_arn = var.iam_permissions_boundary_arn
-  tags                     = var.tags
+module "ingest" {
+  source     = "../lambda_function"
+  depends_on = [module.artifacts_bucket]
+
+  function_name                  = "${local.name}-ingest"
+  description                    = "Plans work units for new bronze objects and enqueues them (idempotent per object version)"
+  role_name                      = "${local.role_prefix}-ingest"
+  role_permissions_boundary_arn  = var.iam_permissions_boundary_arn
+  kms_key_arn                    = var.kms_key_arn
+  filename                       = "${local.artifacts_dir}/ingest.zip"
+  artifact_bucket                = local.artifacts_bucket
+  runtime                        = local.lambda_runtime.runtime
+  architecture                   = local.lambda_runtime.architecture
+  memory_size                    = var.ingest_memory_mb
+  timeout                        = var.ingest_timeout_seconds
+  reserved_concurrent_executions = var.ingest_reserved_concurrency
+  log_retention_days             = var.log_retention_days
+  log_kms_key_arn                = var.kms_key_arn
+  dead_letter_target_arn         = module.ingest_dlq.queue_arn
+  attach_dead_letter_policy      = true
+  tags                           = var.tags
+
+  async_invoke_config = {
+    maximum_retry_attempts       = 2
+    maximum_event_age_in_seconds = 21600
+  }
 
   policy_statements = concat(
     local.read_bronze_statements,
@@ -22,44 +46,8 @@ module "ingest_role" {
         actions   = ["sqs:SendMessage"]
         resources = [local.queue_arn]
       },
-      {
-        sid       = "DeadLetterFailedEvents"
-        actions   = ["sqs:SendMessage"]
-        resources = [module.ingest_dlq.queue_arn]
-      },
-      {
-        sid       = "WriteOwnLogs"
-        actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
-        resources = ["${local.log_arn}:/aws/lambda/${local.name}-ingest:*"]
-      },
     ],
-    local.kms_statements,
   )
-}
-
-module "ingest" {
-  source     = "../lambda_function"
-  depends_on = [module.artifacts_bucket]
-
-  function_name                  = "${local.name}-ingest"
-  description                    = "Plans work units for new bronze objects and enqueues them (idempotent per object version)"
-  role_arn                       = module.ingest_role.arn
-  filename                       = "${local.artifacts_dir}/ingest.zip"
-  artifact_bucket                = local.artifacts_bucket
-  runtime                        = local.lambda_runtime.runtime
-  architecture                   = local.lambda_runtime.architecture
-  memory_size                    = var.ingest_memory_mb
-  timeout                        = var.ingest_timeout_seconds
-  reserved_concurrent_executions = var.ingest_reserved_concurrency
-  log_retention_days             = var.log_retention_days
-  log_kms_key_arn                = var.kms_key_arn
-  dead_letter_target_arn         = module.ingest_dlq.queue_arn
-  tags                           = var.tags
-
-  async_invoke_config = {
-    maximum_retry_attempts       = 2
-    maximum_event_age_in_seconds = 21600
-  }
 
   environment_variables = {
     QUEUE_URL                    = local.queue_url

@@ -20,7 +20,6 @@ locals {
   partition  = data.aws_partition.current.partition
   region     = data.aws_region.current.name
   account_id = data.aws_caller_identity.current.account_id
-  log_arn    = "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group"
 
   # Bucket names are global: the account and region make them unique without a random suffix.
   bucket_suffix = "${local.account_id}-${local.region}"
@@ -62,13 +61,6 @@ locals {
   glue_database_name = replace("${local.name}_silver", "-", "_")
   glue_any_enabled   = var.glue_enabled || var.glue_job_enabled || var.ge_enabled
   event_bus_arn      = "arn:${local.partition}:events:${local.region}:${local.account_id}:event-bus/${var.event_bus_name}"
-
-  kms_statements = var.kms_key_arn == null ? [] : [{
-    sid        = "UseDataKey"
-    actions    = ["kms:Decrypt", "kms:GenerateDataKey"]
-    resources  = [var.kms_key_arn]
-    conditions = []
-  }]
 
   read_bronze_statements = [
     {

@@ -125,8 +125,8 @@ output "iam_policies" {
   description = "Inline policy of every role of the stack, by role (for review and tests)."
   value = merge(
     {
-      ingest    = module.ingest_role.policy_json
-      transform = module.transform_role.policy_json
+      ingest    = module.ingest.role_policy_json
+      transform = module.transform.role_policy_json
     },
     { for m in module.glue_catalog : "crawler" => m.role_policy_json },
     { for m in module.compaction_job : "compaction" => m.role_policy_json },

@@ -1,13 +1,31 @@
 # Transform: work units -> silver Parquet / quarantine (+ partition events).
 
-module "transform_role" {
-  source = "../iam"
+# The role moved into the function module, which adds its logs and KMS statements.
+moved {
+  from = module.transform_role
+  to   = module.transform.module.role
+}
 
-  role_name                = "${local.role_prefix}-transform"
-  description              = "Lambda ${local.name}-transform"
-  trusted_services         = ["lambda.amazonaws.com"]
-  permissions_boundary_arn = var.iam_permissions_boundary_arn
-  tags                     = var.tags
+module "transform" {
+  source     = "../lambda_function"
+  depends_on = [module.artifacts_bucket]
+
+  function_name                  = "${local.name}-transform"
+  description                    = "Turns work units into silver Parquet and quarantine records"
+  role_name                      = "${local.role_prefix}-transform"
+  role_permissions_boundary_arn  = var.iam_permissions_boundary_arn
+  kms_key_arn                    = var.kms_key_arn
+  filename                       = "${local.artifacts_dir}/transform.zip"
+  artifact_bucket                = local.artifacts_bucket
+  runtime                        = local.lambda_runtime.runtime
+  architecture                   = local.lambda_runtime.architecture
+  memory_size                    = var.transform_memory_mb
+  timeout                        = var.transform_timeout_seconds
+  layers                         = var.transform_layers
+  reserved_concurrent_executions = var.transform_reserved_concurrency
+  log_retention_days             = var.log_retention_days
+  log_kms_key_arn                = var.kms_key_arn
+  tags                           = var.tags
 
   policy_statements = concat(
     local.read_bronze_statements,
@@ -24,11 +42,6 @@ module "transform_role" {
         sid       = "ConsumeWorkUnits"
         actions   = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ChangeMessageVisibility"]
         resources = [local.queue_arn]
-      },
-      {
-        sid       = "WriteOwnLogs"
-        actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
-        resources = ["${local.log_arn}:/aws/lambda/${local.name}-transform:*"]
       },
     ],
     var.ge_emit_events_from_transform ? [
@@ -59,28 +72,7 @@ module "transform_role" {
         "arn:${local.partition}:glue:${local.region}:${local.account_id}:table/${local.glue_database_name}/${var.glue_table_prefix}*",
       ]
     }] : [],
-    local.kms_statements,
   )
-}
-
-module "transform" {
-  source     = "../lambda_function"
-  depends_on = [module.artifacts_bucket]
-
-  function_name                  = "${local.name}-transform"
-  description                    = "Turns work units into silver Parquet and quarantine records"
-  role_arn                       = module.transform_role.arn
-  filename                       = "${local.artifacts_dir}/transform.zip"
-  artifact_bucket                = local.artifacts_bucket
-  runtime                        = local.lambda_runtime.runtime
-  architecture                   = local.lambda_runtime.architecture
-  memory_size                    = var.transform_memory_mb
-  timeout                        = var.transform_timeout_seconds
-  layers                         = var.transform_layers
-  reserved_concurrent_executions = var.transform_reserved_concurrency
-  log_retention_days             = var.log_retention_days
-  log_kms_key_arn                = var.kms_key_arn
-  tags                           = var.tags
 
   environment_variables = {
     SILVER_BUCKET                    = module.silver_bucket.id

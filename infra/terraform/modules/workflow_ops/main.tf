@@ -1,14 +1,7 @@
 # Ops workflow (Step Functions): replay/backfill bronze objects under bronze/replay/, poll silver
 # until the replayed data has landed, report. Task code: lambdas/workflows/{replay,quality}.
 
-data "aws_partition" "current" {}
-data "aws_region" "current" {}
-data "aws_caller_identity" "current" {}
-
 locals {
-  arn_suffix = "${data.aws_region.current.name}:${data.aws_caller_identity.current.account_id}"
-  log_arn    = "arn:${data.aws_partition.current.partition}:logs:${local.arn_suffix}:log-group"
-
   functions = {
     replay = {
       zip         = var.replay_zip_path
@@ -75,51 +68,34 @@ locals {
     }
   }
 
-  kms_statements = var.kms_key_arn == null ? [] : [{
-    sid       = "UseDataKey"
-    actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
-    resources = [var.kms_key_arn]
-  }]
-
   definition_template_path = coalesce(var.definition_template_path, "${path.module}/definition.asl.json.tftpl")
 }
 
-module "function_role" {
-  source   = "../iam"
-  for_each = local.functions
-
-  role_name                = "${var.role_name_prefix}-${each.key}"
-  description              = "Ops workflow task ${var.name}-${each.key}"
-  trusted_services         = ["lambda.amazonaws.com"]
-  permissions_boundary_arn = var.permissions_boundary_arn
-  tags                     = var.tags
-
-  policy_statements = concat(
-    each.value.statements,
-    [{
-      sid       = "WriteOwnLogs"
-      actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
-      resources = ["${local.log_arn}:/aws/lambda/${var.name}-${each.key}:*"]
-    }],
-    local.kms_statements,
-  )
+# The roles moved into the function module (which derives their logs and KMS statements).
+moved {
+  from = module.function_role["replay"]
+  to   = module.function["replay"].module.role
 }
 
 module "function" {
   source   = "../lambda_function"
   for_each = local.functions
 
-  function_name      = "${var.name}-${each.key}"
-  description        = each.value.description
-  role_arn           = module.function_role[each.key].arn
-  filename           = each.value.zip
-  runtime            = var.runtime
-  architecture       = var.architecture
-  memory_size        = var.function_memory_mb
-  timeout            = var.function_timeout_seconds
-  log_retention_days = var.log_retention_days
-  log_kms_key_arn    = var.kms_key_arn
-  tags               = var.tags
+  function_name                 = "${var.name}-${each.key}"
+  description                   = each.value.description
+  role_name                     = "${var.role_name_prefix}-${each.key}"
+  role_description              = "Ops workflow task ${var.name}-${each.key}"
+  role_permissions_boundary_arn = var.permissions_boundary_arn
+  policy_statements             = each.value.statements
+  kms_key_arn                   = var.kms_key_arn
+  filename                      = each.value.zip
+  runtime                       = var.runtime
+  architecture                  = var.architecture
+  memory_size                   = var.function_memory_mb
+  timeout                       = var.function_timeout_seconds
+  log_retention_days            = var.log_retention_days
+  log_kms_key_arn               = var.kms_key_arn
+  tags                          = var.tags
 
   environment_variables = merge(each.value.environment, {
     LOG_LEVEL                    = var.log_level

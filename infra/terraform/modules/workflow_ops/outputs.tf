@@ -21,7 +21,7 @@ output "schedule_rule_name" {
 output "role_policies" {
   description = "Inline policies of the module's roles, by role."
   value = merge(
-    { for k, r in module.function_role : k => r.policy_json },
+    { for k, f in module.function : k => f.role_policy_json },
     { sfn = module.state_machine.role_policy_json },
     { for t in module.schedule : "schedule" => t.role_policy_json },
   )

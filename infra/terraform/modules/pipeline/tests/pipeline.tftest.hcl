@@ -107,6 +107,17 @@ override_resource {
   values = { arn = "arn:aws:lambda:us-east-1:123456789012:function:elt-test-transform" }
 }
 
+# The functions' roles may write only to their own log groups.
+override_resource {
+  target = module.ingest.aws_cloudwatch_log_group.this
+  values = { arn = "arn:aws:logs:us-east-1:123456789012:log-group:/aws/lambda/elt-test-ingest" }
+}
+
+override_resource {
+  target = module.transform.aws_cloudwatch_log_group.this
+  values = { arn = "arn:aws:logs:us-east-1:123456789012:log-group:/aws/lambda/elt-test-transform" }
+}
+
 variables {
   environment = "test"
 }
@@ -175,14 +186,14 @@ run "features_off" {
 
   # Without partition events the transform may not call EventBridge.
   assert {
-    condition     = !strcontains(module.transform_role.policy_json, "events:PutEvents")
+    condition     = !strcontains(module.transform.role_policy_json, "events:PutEvents")
     error_message = "events:PutEvents granted although ge_emit_events_from_transform is off."
   }
 
   # IAM: every resource of the function roles is one of this stack's ARNs.
   assert {
     condition = alltrue(flatten([
-      for s in jsondecode(module.ingest_role.policy_json).Statement : [
+      for s in jsondecode(module.ingest.role_policy_json).Statement : [
         for r in s.Resource : contains([
           "arn:aws:s3:::elt-test-bronze",
           "arn:aws:s3:::elt-test-bronze/bronze/*",
@@ -198,7 +209,7 @@ run "features_off" {
 
   assert {
     condition = alltrue(flatten([
-      for s in jsondecode(module.transform_role.policy_json).Statement : [
+      for s in jsondecode(module.transform.role_policy_json).Statement : [
         for r in s.Resource : contains([
           "arn:aws:s3:::elt-test-bronze",
           "arn:aws:s3:::elt-test-bronze/bronze/*",
@@ -259,7 +270,7 @@ run "features_on" {
   }
 
   assert {
-    condition     = strcontains(module.transform_role.policy_json, "events:PutEvents")
+    condition     = strcontains(module.transform.role_policy_json, "events:PutEvents")
     error_message = "ge_emit_events_from_transform must allow events:PutEvents."
   }
 
@@ -339,7 +350,65 @@ run "existing_queue" {
   }
 
   assert {
-    condition     = strcontains(module.ingest_role.policy_json, var.existing_queue_arn) && strcontains(module.transform_role.policy_json, var.existing_queue_arn)
+    condition     = strcontains(module.ingest.role_policy_json, var.existing_queue_arn) && strcontains(module.transform.role_policy_json, var.existing_queue_arn)
     error_message = "The functions must be granted the external queue."
+  }
+}
+
+run "customer_managed_key" {
+  command = apply
+
+  variables {
+    kms_key_arn                   = "arn:aws:kms:us-east-1:123456789012:key/elt-test"
+    ops_enabled                   = true
+    ops_schedule_enabled          = true
+    glue_enabled                  = true
+    glue_job_enabled              = true
+    ge_enabled                    = true
+    ge_workflow_enabled           = true
+    ge_eventbridge_enabled        = true
+    ge_emit_events_from_transform = true
+    ge_quarantine_enabled         = true
+    observability_enabled         = true
+    athena_enabled                = true
+  }
+
+  # Every role that touches the stack's data may use the key, with the actions its service needs;
+  # the EventBridge roles only start executions.
+  assert {
+    condition = jsonencode({
+      for role, policy in output.iam_policies : role => sort(flatten([
+        for s in jsondecode(policy).Statement : s.Action if s.Sid == "UseDataKey" && s.Resource == [var.kms_key_arn]
+      ]))
+      }) == jsonencode({
+      ingest          = ["kms:Decrypt", "kms:GenerateDataKey"]
+      transform       = ["kms:Decrypt", "kms:GenerateDataKey"]
+      crawler         = ["kms:Decrypt"]
+      compaction      = ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"]
+      ge-validation   = ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"]
+      ops-replay      = ["kms:Decrypt", "kms:GenerateDataKey"]
+      ops-quality     = ["kms:Decrypt", "kms:GenerateDataKey"]
+      ops-sfn         = ["kms:Decrypt", "kms:GenerateDataKey"]
+      ops-schedule    = []
+      ge-gate-sfn     = ["kms:Decrypt", "kms:GenerateDataKey"]
+      ge-gate-trigger = []
+    })
+    error_message = "The UseDataKey statements do not match the roles' needs."
+  }
+
+  # The standard statements of the function roles: their own logs, and ingest's DLQ.
+  assert {
+    condition = alltrue([
+      contains(jsondecode(output.iam_policies["ingest"]).Statement, {
+        Sid      = "DeadLetterFailedEvents", Effect = "Allow", Action = ["sqs:SendMessage"],
+        Resource = ["arn:aws:sqs:us-east-1:123456789012:elt-test-ingest-dlq"]
+      }),
+      contains(jsondecode(output.iam_policies["transform"]).Statement, {
+        Sid      = "WriteOwnLogs", Effect = "Allow", Action = ["logs:CreateLogStream", "logs:PutLogEvents"],
+        Resource = ["arn:aws:logs:us-east-1:123456789012:log-group:/aws/lambda/elt-test-transform:*"]
+      }),
+      !strcontains(output.iam_policies["transform"], "DeadLetterFailedEvents"),
+    ])
+    error_message = "The function roles lack their standard statements (or transform has a DLQ statement)."
   }
 }
