@@ -39,7 +39,7 @@ def _pipeline_test_inputs(tmp_path: Path) -> list[str]:
     """
     artifacts = tmp_path / "build"
     artifacts.mkdir()
-    for name in ("ingest", "transform", "workflows_replay", "workflows_quality", "glue_libs"):
+    for name in ("ingest", "transform", "workflows_replay", "workflows_progress", "glue_libs"):
         (artifacts / f"{name}.zip").write_bytes(b"placeholder: the provider is mocked")
     args = ["-var", f"artifacts_dir={artifacts}"]
 

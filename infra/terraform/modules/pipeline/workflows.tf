@@ -35,7 +35,7 @@ module "ops" {
   runtime                  = local.lambda_runtime.runtime
   architecture             = local.lambda_runtime.architecture
   replay_zip_path          = "${local.artifacts_dir}/workflows_replay.zip"
-  quality_zip_path         = "${local.artifacts_dir}/workflows_quality.zip"
+  progress_zip_path        = "${local.artifacts_dir}/workflows_progress.zip"
   log_level                = var.log_level
   metrics_namespace        = local.metrics_namespace
   log_retention_days       = var.log_retention_days

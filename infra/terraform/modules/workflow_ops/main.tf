@@ -1,5 +1,5 @@
 # Ops workflow (Step Functions): replay/backfill bronze objects under bronze/replay/, poll silver
-# until the replayed data has landed, report. Task code: lambdas/workflows/{replay,quality}.
+# until the replayed data has landed, report. Task code: lambdas/workflows/{replay,progress}.
 
 locals {
   functions = {
@@ -38,8 +38,8 @@ locals {
         },
       ]
     }
-    quality = {
-      zip         = var.quality_zip_path
+    progress = {
+      zip         = var.progress_zip_path
       description = "Ops workflow: count new silver and quarantine objects, report queue depths"
       environment = {
         SILVER_BUCKET     = var.silver_bucket_name
@@ -115,14 +115,14 @@ module "state_machine" {
   tags                     = var.tags
 
   definition = templatefile(local.definition_template_path, merge(var.definition_vars, {
-    replay_function_arn  = module.function["replay"].arn
-    quality_function_arn = module.function["quality"].arn
-    bronze_bucket        = var.bronze_bucket_name
-    bronze_prefix        = var.bronze_prefix
-    replay_prefix        = var.replay_prefix
-    silver_bucket        = var.silver_bucket_name
-    silver_prefix        = var.silver_prefix
-    quarantine_prefix    = var.quarantine_prefix
+    replay_function_arn   = module.function["replay"].arn
+    progress_function_arn = module.function["progress"].arn
+    bronze_bucket         = var.bronze_bucket_name
+    bronze_prefix         = var.bronze_prefix
+    replay_prefix         = var.replay_prefix
+    silver_bucket         = var.silver_bucket_name
+    silver_prefix         = var.silver_prefix
+    quarantine_prefix     = var.quarantine_prefix
   }))
 
   task_statements = [{

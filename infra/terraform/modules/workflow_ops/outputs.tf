@@ -9,7 +9,7 @@ output "state_machine_name" {
 }
 
 output "function_names" {
-  description = "Task functions by role (replay, quality)."
+  description = "Task functions by role (replay, progress)."
   value       = { for k, f in module.function : k => f.function_name }
 }
 

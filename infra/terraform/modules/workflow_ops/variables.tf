@@ -1,5 +1,5 @@
 variable "name" {
-  description = "Name of the state machine; prefix of the task functions (<name>-replay, <name>-quality)."
+  description = "Name of the state machine; prefix of the task functions (<name>-replay, <name>-progress)."
   type        = string
 }
 
@@ -41,8 +41,8 @@ variable "replay_zip_path" {
   type        = string
 }
 
-variable "quality_zip_path" {
-  description = "Artifact of the silver polling/report task (build/workflows_quality.zip)."
+variable "progress_zip_path" {
+  description = "Artifact of the silver progress poller (build/workflows_progress.zip)."
   type        = string
 }
 
@@ -119,7 +119,7 @@ variable "quarantine_prefix" {
 }
 
 variable "queue_url" {
-  description = "Events queue URL (the quality task reports its depth)."
+  description = "Events queue URL (the progress poller reports its depth)."
   type        = string
 }
 

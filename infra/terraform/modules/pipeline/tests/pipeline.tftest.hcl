@@ -281,7 +281,7 @@ run "features_on" {
 
   assert {
     condition     = length(output.iam_policies) == 11
-    error_message = "Expected one policy per role: ingest, transform, crawler, compaction, ge-validation, ops (replay, quality, sfn, schedule), ge-gate (sfn, trigger)."
+    error_message = "Expected one policy per role: ingest, transform, crawler, compaction, ge-validation, ops (replay, progress, sfn, schedule), ge-gate (sfn, trigger)."
   }
 
   # No wildcard actions, anywhere.
@@ -387,7 +387,7 @@ run "customer_managed_key" {
       compaction      = ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"]
       ge-validation   = ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"]
       ops-replay      = ["kms:Decrypt", "kms:GenerateDataKey"]
-      ops-quality     = ["kms:Decrypt", "kms:GenerateDataKey"]
+      ops-progress    = ["kms:Decrypt", "kms:GenerateDataKey"]
       ops-sfn         = ["kms:Decrypt", "kms:GenerateDataKey"]
       ops-schedule    = []
       ge-gate-sfn     = ["kms:Decrypt", "kms:GenerateDataKey"]
