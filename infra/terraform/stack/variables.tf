@@ -1,6 +1,7 @@
 # Interface of an environment. The same in envs/local, dev and prod (tests/infra check that);
-# the values live in each env's terraform.tfvars. A variable left null takes the pipeline
-# module's default.
+# the values live in each env's terraform.tfvars. A variable the pipeline module also declares is
+# declared as there (type, default, description: tests/infra check that they agree); its
+# validations stay in the module.
 
 variable "aws_region" {
   description = "Region of the stack."
@@ -8,54 +9,58 @@ variable "aws_region" {
 }
 
 variable "environment" {
-  description = "Environment name (local, dev, prod); part of every resource name."
+  description = "Environment name (local, dev, prod), second part of every resource name."
   type        = string
+  nullable    = false
 }
 
 variable "project" {
   description = "Short project name, first part of every resource name."
   type        = string
-  default     = null
+  nullable    = false
+  default     = "elt"
 }
 
 variable "name_suffix" {
-  description = "Optional suffix for several stacks of one environment in one account (e.g. initials)."
+  description = "Optional suffix that makes names unique when several stacks of one environment share an account (e.g. a developer's initials). Bucket names always end in <account>-<region>."
   type        = string
-  default     = null
+  nullable    = false
+  default     = ""
 }
 
 variable "artifacts_dir" {
-  description = "Directory of the Lambda zips (null = <repo>/build)."
+  description = "Directory of the `make build` output: the Lambda zips (ingest.zip, transform.zip, workflows_replay.zip, workflows_progress.zip) and glue_libs.zip. null = <repo>/build."
   type        = string
   default     = null
 }
 
 variable "runtime_config_path" {
-  description = "Runtime settings shared with the build (null = <repo>/lambdas/runtime.json)."
+  description = "JSON file with the Lambda runtime and architecture shared with the build ({\"runtime\": ..., \"architecture\": ...}). null = <repo>/lambdas/runtime.json."
   type        = string
   default     = null
 }
 
 variable "iam_name_prefix" {
-  description = "Prefix of every IAM role name, for accounts that restrict role names."
+  description = "Prefix of every IAM role name, for accounts that only allow roles with a given prefix."
   type        = string
-  default     = null
+  nullable    = false
+  default     = ""
 }
 
 variable "iam_permissions_boundary_arn" {
-  description = "Permissions boundary for every role, for accounts that require one."
+  description = "Permissions boundary attached to every role, for accounts that require one."
   type        = string
   default     = null
 }
 
 variable "kms_key_arn" {
-  description = "Customer managed KMS key for all data at rest (null = AWS managed encryption)."
+  description = "Customer managed KMS key for buckets, queues, table, logs and topics. null = AWS managed encryption everywhere."
   type        = string
   default     = null
 }
 
 variable "existing_queue_url" {
-  description = "Use this externally created events queue instead of creating one (with existing_queue_arn)."
+  description = "URL of an externally created events queue to use instead of creating one (with existing_queue_arn). Its visibility timeout and redrive are then the owner's responsibility."
   type        = string
   default     = null
 }
@@ -67,194 +72,239 @@ variable "existing_queue_arn" {
 }
 
 variable "transform_layers" {
-  description = "Layer ARNs of the transform function."
+  description = "Layer ARNs of the transform (e.g. a pyarrow layer instead of bundling it)."
   type        = list(string)
-  default     = null
+  nullable    = false
+  default     = []
 }
 
 # --- storage -----------------------------------------------------------------------------------
 
 variable "force_destroy" {
-  description = "Let terraform destroy delete non-empty buckets (disposable environments only)."
+  description = "Let terraform destroy delete non-empty buckets and workgroups (disposable environments only)."
   type        = bool
-  default     = null
+  nullable    = false
+  default     = false
 }
 
 variable "bucket_versioning_enabled" {
-  description = "Keep object versions in the buckets."
+  description = "Keep object versions in the buckets (bronze, silver and artifacts)."
   type        = bool
-  default     = null
+  nullable    = false
+  default     = true
 }
 
 variable "bronze_transition_ia_days" {
-  description = "Days before bronze objects move to STANDARD_IA (0 = never)."
+  description = "Days after which bronze objects move to STANDARD_IA (0 = never)."
   type        = number
-  default     = null
+  nullable    = false
+  default     = 30
 }
 
 variable "bronze_transition_archive_days" {
-  description = "Days before bronze objects move to GLACIER_IR (0 = never)."
+  description = "Days after which bronze objects move to GLACIER_IR, which still allows an immediate replay (0 = never)."
   type        = number
-  default     = null
+  nullable    = false
+  default     = 90
 }
 
 variable "bronze_expiration_days" {
-  description = "Days before bronze objects are deleted (null = never)."
+  description = "Days after which bronze objects are deleted (null = keep forever)."
   type        = number
   default     = null
 }
 
 variable "bronze_eventbridge_enabled" {
-  description = "Also publish bronze bucket events to EventBridge."
+  description = "Also send bronze bucket events to EventBridge (for consumers outside this stack)."
   type        = bool
-  default     = null
+  nullable    = false
+  default     = false
 }
 
 variable "idempotency_pitr_enabled" {
   description = "Point-in-time recovery of the idempotency table."
   type        = bool
-  default     = null
+  nullable    = false
+  default     = true
 }
 
 variable "idempotency_deletion_protection" {
   description = "Deletion protection of the idempotency table."
   type        = bool
-  default     = null
+  nullable    = false
+  default     = false
 }
 
 # --- functions and queue -------------------------------------------------------------------------
 
 variable "log_retention_days" {
-  description = "Retention of every log group."
+  description = "Retention of the functions' and state machines' log groups (Glue creates its own, without retention)."
   type        = number
-  default     = null
+  nullable    = false
+  default     = 14
 }
 
 variable "log_level" {
   description = "LOG_LEVEL of the functions."
   type        = string
-  default     = null
+  nullable    = false
+  default     = "INFO"
 }
 
 variable "ingest_memory_mb" {
   description = "Memory of the ingest function."
   type        = number
-  default     = null
+  nullable    = false
+  default     = 512
 }
 
 variable "ingest_timeout_seconds" {
   description = "Timeout of the ingest function."
   type        = number
-  default     = null
+  nullable    = false
+  default     = 300
 }
 
 variable "transform_memory_mb" {
   description = "Memory of the transform function."
   type        = number
-  default     = null
+  nullable    = false
+  default     = 1024
 }
 
 variable "transform_timeout_seconds" {
-  description = "Timeout of the transform function (the queue's visibility timeout follows)."
+  description = "Timeout of the transform function; the queue's visibility timeout is 6x this plus the batching window."
   type        = number
-  default     = null
+  nullable    = false
+  default     = 120
 }
 
 variable "esm_batch_size" {
   description = "Messages per transform invocation."
   type        = number
-  default     = null
+  nullable    = false
+  default     = 10
 }
 
 variable "esm_batching_window_seconds" {
-  description = "Batching window of the transform's event source mapping."
+  description = "Seconds the event source mapping gathers messages before invoking."
   type        = number
-  default     = null
+  nullable    = false
+  default     = 5
 }
 
 variable "esm_maximum_concurrency" {
-  description = "Maximum concurrent transform invocations."
+  description = "Maximum concurrent transform invocations driven by the queue."
   type        = number
-  default     = null
+  nullable    = false
+  default     = 10
 }
 
 variable "queue_max_receive_count" {
-  description = "Receives before an events message goes to the DLQ (>= 5)."
+  description = "Receives before an events message goes to the DLQ (at least 5)."
   type        = number
-  default     = null
+  nullable    = false
+  default     = 5
 }
 
 # --- feature toggles ---------------------------------------------------------------------------
 
 variable "ops_enabled" {
-  description = "Ops workflow (replay/backfill) and its task functions."
+  description = "Ops workflow (replay/backfill -> poll silver -> report) and its task functions."
   type        = bool
+  nullable    = false
+  default     = false
 }
 
 variable "ops_schedule_enabled" {
-  description = "Run the ops workflow on a schedule."
+  description = "Start the ops workflow on ops_schedule_expression."
   type        = bool
+  nullable    = false
+  default     = false
 }
 
 variable "glue_enabled" {
-  description = "Glue database and crawler over silver."
+  description = "Glue Data Catalog database and the crawler over silver."
   type        = bool
+  nullable    = false
+  default     = true
 }
 
 variable "glue_job_enabled" {
-  description = "Compaction Glue job."
+  description = "Compaction Glue job (glue/jobs/compact_silver.py)."
   type        = bool
+  nullable    = false
+  default     = false
 }
 
 variable "ge_enabled" {
-  description = "Great Expectations validation Glue job."
+  description = "Great Expectations validation Glue job (glue/jobs/ge_validate_silver.py)."
   type        = bool
+  nullable    = false
+  default     = false
 }
 
 variable "ge_workflow_enabled" {
-  description = "GE gate state machine."
+  description = "GE gate state machine around the validation job."
   type        = bool
+  nullable    = false
+  default     = false
 }
 
 variable "ge_eventbridge_enabled" {
-  description = "Start the GE gate on \"silver partition ready\" events."
+  description = "Start the GE gate on every \"silver partition ready\" event."
   type        = bool
+  nullable    = false
+  default     = false
 }
 
 variable "ge_emit_events_from_transform" {
-  description = "The transform emits \"silver partition ready\" events."
+  description = "The transform emits a \"silver partition ready\" event per partition written (EMIT_PARTITION_EVENTS) and may call events:PutEvents."
   type        = bool
+  nullable    = false
+  default     = false
 }
 
 variable "partition_event_debounce_seconds" {
-  description = "At most one partition-ready event per partition per this many seconds (the GE gate waits as long)."
+  description = "At most one \"silver partition ready\" event per partition per this many seconds; the GE gate waits as long before it validates, so writes in the window are covered (0 = an event per unit, no wait)."
   type        = number
+  nullable    = false
+  default     = 300
 }
 
 variable "catalog_registration_enabled" {
-  description = "The transform registers new silver partitions in the Glue catalog (no crawler run needed)."
+  description = "The transform registers new silver partitions (and the dataset tables) in the Glue catalog itself: cheaper and immediate compared with a crawler run. Needs glue_enabled (the database)."
   type        = bool
+  nullable    = false
+  default     = false
 }
 
 variable "ge_notification_email_addresses" {
-  description = "E-mail addresses subscribed to the GE gate's failure notifications (each confirms once)."
+  description = "Email addresses subscribed to the GE gate's failure notifications (each confirms its subscription once)."
   type        = list(string)
+  nullable    = false
   default     = []
 }
 
 variable "ge_quarantine_enabled" {
-  description = "The GE gate writes quarantine markers for failed partitions."
+  description = "The GE gate writes a quarantine marker for partitions that fail validation."
   type        = bool
+  nullable    = false
+  default     = false
 }
 
 variable "observability_enabled" {
-  description = "Dashboard, alarms and alarm topic."
+  description = "CloudWatch dashboard, alarms and the alarm topic."
   type        = bool
+  nullable    = false
+  default     = true
 }
 
 variable "athena_enabled" {
-  description = "Athena workgroup and saved queries."
+  description = "Athena workgroup and the saved queries."
   type        = bool
+  nullable    = false
+  default     = true
 }
 
 # --- alarms --------------------------------------------------------------------------------------
@@ -262,17 +312,20 @@ variable "athena_enabled" {
 variable "alarm_email_addresses" {
   description = "Emails subscribed to the alarm topic."
   type        = list(string)
-  default     = null
+  nullable    = false
+  default     = []
 }
 
 variable "alarm_oldest_message_age_seconds" {
-  description = "Alarm threshold for the age of the oldest events message."
+  description = "Alarm when the oldest events message is older than this many seconds."
   type        = number
-  default     = null
+  nullable    = false
+  default     = 900
 }
 
 variable "alarm_no_silver_writes_hours" {
-  description = "Alarm after this many hours without silver writes (0 = off)."
+  description = "Alarm when nothing reached silver for this many hours (0 = no such alarm)."
   type        = number
-  default     = null
+  nullable    = false
+  default     = 24
 }

@@ -4,7 +4,7 @@ variable "job_name" {
 }
 
 variable "script_path" {
-  description = "Local path of the validation entry point (glue/jobs/ge_validation.py)."
+  description = "Local path of the validation entry point (glue/jobs/ge_validate_silver.py)."
   type        = string
 }
 

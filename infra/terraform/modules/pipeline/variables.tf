@@ -49,7 +49,7 @@ variable "tags" {
 # ---------------------------------------------------------------------------------------------
 
 variable "artifacts_dir" {
-  description = "Directory holding the Lambda zips built by `make build` (ingest.zip, transform.zip, workflows_*.zip). null = <repo>/build."
+  description = "Directory of the `make build` output: the Lambda zips (ingest.zip, transform.zip, workflows_replay.zip, workflows_progress.zip) and glue_libs.zip. null = <repo>/build."
   type        = string
   default     = null
 }
@@ -61,7 +61,7 @@ variable "runtime_config_path" {
 }
 
 variable "glue_scripts_dir" {
-  description = "Directory of the Glue job entry points (compaction.py, ge_validation.py). null = <repo>/glue/jobs."
+  description = "Directory of the Glue job entry points (compact_silver.py, ge_validate_silver.py). null = <repo>/glue/jobs."
   type        = string
   default     = null
 }
@@ -120,7 +120,7 @@ variable "force_destroy" {
 }
 
 variable "bucket_versioning_enabled" {
-  description = "Keep object versions in the bronze and silver buckets."
+  description = "Keep object versions in the buckets (bronze, silver and artifacts)."
   type        = bool
   nullable    = false
   default     = true
@@ -185,7 +185,7 @@ variable "idempotency_deletion_protection" {
 # ---------------------------------------------------------------------------------------------
 
 variable "log_retention_days" {
-  description = "Retention of every log group of the stack."
+  description = "Retention of the functions' and state machines' log groups (Glue creates its own, without retention)."
   type        = number
   nullable    = false
   default     = 14
@@ -291,7 +291,7 @@ variable "esm_maximum_concurrency" {
 }
 
 variable "queue_max_receive_count" {
-  description = "Receives before an events message goes to the DLQ."
+  description = "Receives before an events message goes to the DLQ (at least 5)."
   type        = number
   nullable    = false
   default     = 5
@@ -384,7 +384,7 @@ variable "glue_table_prefix" {
 }
 
 variable "glue_job_enabled" {
-  description = "Compaction Glue job (glue/jobs/compaction.py)."
+  description = "Compaction Glue job (glue/jobs/compact_silver.py)."
   type        = bool
   nullable    = false
   default     = false
@@ -398,7 +398,7 @@ variable "glue_job_workers" {
 }
 
 variable "ge_enabled" {
-  description = "Great Expectations validation Glue job (glue/jobs/ge_validation.py)."
+  description = "Great Expectations validation Glue job (glue/jobs/ge_validate_silver.py)."
   type        = bool
   nullable    = false
   default     = false
@@ -472,7 +472,7 @@ variable "ge_quarantine_enabled" {
 }
 
 variable "ge_notification_email_addresses" {
-  description = "Emails notified of failed validations."
+  description = "Email addresses subscribed to the GE gate's failure notifications (each confirms its subscription once)."
   type        = list(string)
   nullable    = false
   default     = []
@@ -504,7 +504,7 @@ variable "alarm_email_addresses" {
 }
 
 variable "alarm_oldest_message_age_seconds" {
-  description = "Alarm when the oldest events message is older than this."
+  description = "Alarm when the oldest events message is older than this many seconds."
   type        = number
   nullable    = false
   default     = 900
