@@ -103,15 +103,20 @@ UNIQUE_COLUMNS: dict[str, tuple[tuple[str, ...], ...]] = {
 
 
 class QualityGateFailed(RuntimeError):
-    """The suite failed; raised after the result JSON is written, so the Glue run ends FAILED."""
+    """The suite failed; raised after the result JSON is written, so the Glue run ends FAILED.
+
+    The message starts with ``QualityGateFailed: `` whatever the exception's rendering: the run's
+    ErrorMessage carries it, and the gate's state machine tells a failed suite (quarantine the
+    partition) from a run that never validated (no verdict, retry) by that token alone.
+    """
 
     def __init__(self, report: Mapping[str, Any], result_uri: str) -> None:
         self.report = report
         self.result_uri = result_uri
         failed = ", ".join(report["failed_expectations"])
         super().__init__(
-            f"{report['record_type']} dt={report['dt']} failed {len(report['failed_expectations'])} "
-            f"expectation(s): {failed}; details in {result_uri}"
+            f"QualityGateFailed: {report['record_type']} dt={report['dt']} failed "
+            f"{len(report['failed_expectations'])} expectation(s): {failed}; details in {result_uri}"
         )
 
 

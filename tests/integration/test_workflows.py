@@ -238,13 +238,23 @@ def test_ops_rejects_bad_input_naming_the_field(
 
 # ---- the GE gate: validation job, retry, quarantine marker, notification -----------------------
 
+#: A failed suite's run, as the local runner reports it (the job's uncaught QualityGateFailed).
+SUITE_FAILED = (
+    "elt.jobs.quality.QualityGateFailed: QualityGateFailed: invoice_lines dt=2024-06-02 failed 1 expectation(s): "
+    "expect_column_values_to_not_be_null(amount); details in s3://silver/ge-results/invoice_lines/dt=2024-06-02/"
+    "result.json (script exited with status 1)"
+)
+#: A run that failed before validating: the flake of issue 18.
+CRASHED = ("FAILED", "could not run the job: dictionary changed size during iteration")
+
 
 @pytest.fixture
 def gate(
     pipeline: Pipeline, monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[dict[str, Any]]:
-    """The gate with scripted Glue outcomes: ``outcomes[dt]`` is the final run state, and
-    ``transient`` the number of ConcurrentRunsExceeded errors StartJobRun raises first."""
+    """The gate with scripted Glue outcomes: ``outcomes[dt]`` is the final run state, or a (state,
+    ErrorMessage) pair, or a list of those (one per run); ``transient`` the number of
+    ConcurrentRunsExceeded errors StartJobRun raises first."""
     from moto.glue.exceptions import ConcurrentRunsExceededException
     from moto.glue.models import FakeJob, FakeJobRun
 
@@ -254,17 +264,30 @@ def gate(
 
     script: dict[str, Any] = {"outcomes": {}, "transient": 0, "starts": 0}
     original_start = FakeJob.start_job_run
+    original_as_dict = FakeJobRun.as_dict
+    scripted: dict[str, tuple[str, str | None]] = {}  # run id → (final state, ErrorMessage)
 
     def start_job_run(self: FakeJob, *args: Any, **kwargs: Any) -> str:
         script["starts"] += 1
         if script["transient"]:
             script["transient"] -= 1
             raise ConcurrentRunsExceededException("Concurrent runs exceeded for ge-job")
-        return original_start(self, *args, **kwargs)
+        run_id: str = original_start(self, *args, **kwargs)
+        run = next(r for r in self.job_runs if r.job_run_id == run_id)
+        outcome = script["outcomes"][(run.arguments or {})["--DT"]]
+        outcome = outcome.pop(0) if isinstance(outcome, list) else outcome
+        scripted[run_id] = outcome if isinstance(outcome, tuple) else (outcome, None)
+        return run_id
+
+    def as_dict(run: FakeJobRun) -> dict[str, Any]:
+        result: dict[str, Any] = original_as_dict(run)
+        if scripted[run.job_run_id][1]:
+            result["ErrorMessage"] = scripted[run.job_run_id][1]
+        return result
 
     monkeypatch.setattr(FakeJob, "start_job_run", start_job_run)
-    final_state = property(lambda run: script["outcomes"][run.arguments["--DT"]])
-    monkeypatch.setattr(FakeJobRun, "status", final_state, raising=False)
+    monkeypatch.setattr(FakeJobRun, "status", property(lambda run: scripted[run.job_run_id][0]), raising=False)
+    monkeypatch.setattr(FakeJobRun, "as_dict", as_dict)
 
     glue = boto3.client("glue", region_name=REGION)
     glue.create_job(Name="ge-job", Role=ROLE, Command={"Name": "glueetl", "ScriptLocation": "s3://x/ge.py"})
@@ -312,7 +335,7 @@ def test_gate_retries_transient_glue_errors(gate: dict[str, Any]) -> None:
 def test_failed_suite_is_not_retried_and_leaves_marker_and_notification(
     pipeline: Pipeline, gate: dict[str, Any]
 ) -> None:
-    gate["script"]["outcomes"]["2024-06-02"] = "FAILED"
+    gate["script"]["outcomes"]["2024-06-02"] = ("FAILED", SUITE_FAILED)
     done = run_to_end(gate["sfn"], gate["arn"], {"record_type": "invoice_lines", "dt": "2024-06-02"})
     assert (done["status"], done["error"]) == ("FAILED", "QualityGateFailed")
     assert gate["script"]["starts"] == 1
@@ -321,9 +344,10 @@ def test_failed_suite_is_not_retried_and_leaves_marker_and_notification(
 
     marker_key = "quarantine/_ge_gate/invoice_lines/dt=2024-06-02/marker.json"
     marker = json.loads(pipeline.s3.get_object(Bucket=SILVER, Key=marker_key)["Body"].read())
-    assert (marker["verdict"], marker["error"], marker["dt"]) == ("failed", "States.TaskFailed", "2024-06-02"), marker
+    assert (marker["verdict"], marker["error"], marker["dt"]) == ("failed", "ValidationFailed", "2024-06-02"), marker
     assert marker["result"].endswith("/ge-results/invoice_lines/dt=2024-06-02/result.json")
-    assert json.loads(marker["cause"])["JobRunState"] == "FAILED"
+    run = json.loads(marker["cause"])
+    assert (run["JobRunState"], run["ErrorMessage"]) == ("FAILED", SUITE_FAILED)
 
     messages = pipeline.sqs.receive_message(QueueUrl=gate["inbox"], MaxNumberOfMessages=10)["Messages"]
     notification = json.loads(messages[0]["Body"])
@@ -335,3 +359,72 @@ def test_gate_rejects_input_without_a_partition(gate: dict[str, Any]) -> None:
     done = run_to_end(gate["sfn"], gate["arn"], {"record_type": "shipments"})
     assert (done["status"], done["error"]) == ("FAILED", "InvalidRequest")
     assert gate["script"]["starts"] == 0
+
+
+def gate_markers(pipeline: Pipeline) -> list[str]:
+    listed = pipeline.s3.list_objects_v2(Bucket=SILVER, Prefix="quarantine/_ge_gate/")
+    return [o["Key"] for o in listed.get("Contents", [])]
+
+
+def assert_not_validated(pipeline: Pipeline, gate: dict[str, Any], done: dict[str, Any], error: str) -> dict[str, Any]:
+    """No verdict: ValidationDidNotRun, an operator notice naming the underlying error, no marker.
+    Returns the notice."""
+    assert (done["status"], done["error"]) == ("FAILED", "ValidationDidNotRun"), done
+    assert done["cause"].startswith("The partition was not validated and nothing was quarantined"), done["cause"]
+    assert f" {error}: " in done["cause"], done["cause"]
+    states = entered_states(gate["sfn"], done["executionArn"])
+    assert states[-3:] == ["NotValidatedReport", "NotifyNotValidated", "ValidationDidNotRun"], states
+    assert gate_markers(pipeline) == []
+    messages = pipeline.sqs.receive_message(QueueUrl=gate["inbox"], MaxNumberOfMessages=10)["Messages"]
+    notification = json.loads(messages[0]["Body"])
+    request = json.loads(done["input"])
+    assert notification["Subject"] == f"Quality gate could not validate: {request['record_type']} dt={request['dt']}"
+    report: dict[str, Any] = json.loads(notification["Message"])
+    assert (report["verdict"], report["error"], report["dt"]) == ("not_validated", error, request["dt"]), report
+    return report
+
+
+def test_job_that_cannot_start_is_not_a_quality_failure(pipeline: Pipeline, gate: dict[str, Any]) -> None:
+    gate["script"].update(transient=99)  # ConcurrentRunsExceeded on every StartJobRun
+    done = run_to_end(gate["sfn"], gate["arn"], {"record_type": "shipments", "dt": "2024-06-03"})
+    assert gate["script"]["starts"] == 5  # the task's own retries (4), and no more
+    report = assert_not_validated(pipeline, gate, done, "Glue.ConcurrentRunsExceededException")
+    assert "Concurrent runs exceeded" in report["cause"]
+
+
+def test_missing_job_is_reported_at_once_without_a_marker(pipeline: Pipeline, gate: dict[str, Any]) -> None:
+    boto3.client("glue", region_name=REGION).delete_job(JobName="ge-job")
+    done = run_to_end(gate["sfn"], gate["arn"], {"record_type": "shipments", "dt": "2024-06-04"})
+    assert gate["script"]["starts"] == 0
+    assert_not_validated(pipeline, gate, done, "Glue.EntityNotFoundException")
+
+
+@pytest.mark.parametrize(
+    "outcome",
+    [CRASHED, ("TIMEOUT", "timed out after 60 minutes"), ("ERROR", None), ("STOPPED", None)],
+    ids=["crashed", "timeout", "error", "stopped"],
+)
+def test_run_without_a_verdict_is_retried_and_never_quarantines(
+    pipeline: Pipeline, gate: dict[str, Any], outcome: tuple[str, str | None]
+) -> None:
+    gate["script"]["outcomes"]["2024-06-05"] = [outcome] * 3
+    done = run_to_end(gate["sfn"], gate["arn"], {"record_type": "shipments", "dt": "2024-06-05"})
+    assert gate["script"]["starts"] == 3  # the run, then 2 retries
+    report = assert_not_validated(pipeline, gate, done, "ValidationDidNotRun")
+    assert outcome[0] in report["cause"] and (outcome[1] or "") in report["cause"]
+
+
+def test_run_that_crashed_then_passes_succeeds(gate: dict[str, Any]) -> None:
+    gate["script"]["outcomes"]["2024-06-06"] = [CRASHED, "SUCCEEDED"]
+    done = run_to_end(gate["sfn"], gate["arn"], {"record_type": "shipments", "dt": "2024-06-06"})
+    assert done["status"] == "SUCCEEDED", done
+    assert gate["script"]["starts"] == 2
+    assert json.loads(done["output"])["verdict"] == "passed"
+
+
+def test_suite_failure_after_a_crash_still_quarantines(pipeline: Pipeline, gate: dict[str, Any]) -> None:
+    gate["script"]["outcomes"]["2024-06-02"] = [CRASHED, ("FAILED", SUITE_FAILED)]
+    done = run_to_end(gate["sfn"], gate["arn"], {"record_type": "invoice_lines", "dt": "2024-06-02"})
+    assert (done["status"], done["error"]) == ("FAILED", "QualityGateFailed")
+    assert gate["script"]["starts"] == 2
+    assert gate_markers(pipeline) == ["quarantine/_ge_gate/invoice_lines/dt=2024-06-02/marker.json"]
