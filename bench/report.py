@@ -236,7 +236,7 @@ def print_tables(results: dict[str, Any], console: Console) -> None:
 
 
 def markdown(results: dict[str, Any]) -> str:
-    """The README's tables, from one results file (pasted into README.md by hand)."""
+    """The results as markdown tables (bench/results/<date>.md, linked from docs/performance.md)."""
     w = results["workloads"]
     cost = results["cost"]["per_1m_records_usd"]
     names = list(w)

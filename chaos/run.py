@@ -40,8 +40,9 @@ from elt.devkit.handlers import LambdaContext, load_handler
 from elt.devkit.stack import InProcessStack
 from elt.idempotency import COMPLETED
 from elt.ingest import plan_units, send_units
+from elt.layout import OutputName, object_id
 from elt.s3_events import ObjectRef
-from elt.work_units import MessageError, WorkUnit, object_id
+from elt.work_units import MessageError, WorkUnit
 
 ASYNC_ATTEMPTS = 3  # Lambda: the invocation plus two retries
 DUPLICATE_DELIVERY_RATE = 0.05
@@ -235,7 +236,9 @@ def _outputs(stack: InProcessStack) -> tuple[Counter[tuple[str, int]], Counter[t
             key = item["Key"]
             body = s3.get_object(Bucket=SILVER, Key=key)["Body"].read()
             if key.endswith(".parquet"):
-                oid = key.rsplit("/", 1)[1].split("-", 1)[0]
+                name = OutputName.parse(key)
+                assert name is not None, f"not a silver file name: {key}"
+                oid = name.object_id
                 lines = pq.read_table(io.BytesIO(body), columns=["_source_line"]).column(0).to_pylist()
                 silver.update((oid, line) for line in lines)
             else:

@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import io
 import json
-import re
 import struct
 import sys
 from collections import Counter
@@ -34,7 +33,8 @@ from typing import Any
 
 import pyarrow.parquet as pq
 
-from elt.work_units import object_id
+from elt import layout
+from elt.layout import object_id
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -44,7 +44,6 @@ EXECUTIONS_PER_WORKFLOW = 25
 #: Parquet ends with the footer, its 4-byte length and the magic ``PAR1``; one ranged GET of the
 #: tail reads a small file's footer, a second one a larger footer.
 PARQUET_TAIL_BYTES = 64 * 1024
-_SILVER_KEY = re.compile(r"^(?P<record_type>[^/]+)/dt=(?P<dt>[^/]+)/(?P<name>[^/]+\.parquet)$")
 
 
 def reason_kind(reason: str) -> str:
@@ -56,13 +55,13 @@ def reason_kind(reason: str) -> str:
 class Prefixes:
     """Key prefixes in the silver bucket (the pipeline module's defaults)."""
 
-    silver: str = "silver"
-    quarantine: str = "quarantine"
-    ge_results: str = "ge-results"
+    silver: str = layout.SILVER_PREFIX
+    quarantine: str = layout.QUARANTINE_PREFIX
+    ge_results: str = layout.GE_RESULTS_PREFIX
     #: Partition markers written by the quality gate workflow; they live under the quarantine
     #: prefix but are not record entries.
-    ge_markers: str = "quarantine/_ge_gate"
-    bronze: str = "bronze"  # in the bronze bucket
+    ge_markers: str = layout.GATE_MARKER_PREFIX
+    bronze: str = layout.BRONZE_PREFIX.rstrip("/")  # in the bronze bucket
 
 
 @dataclass(frozen=True)
@@ -182,7 +181,10 @@ def _keys(s3: Any, bucket: str, prefix: str) -> Iterator[dict[str, Any]]:
 
 def _in_scope(name: str, object_ids: Collection[str] | None) -> bool:
     """Output file names start with the object id of their bronze object version."""
-    return object_ids is None or name.split("-", 1)[0] in object_ids
+    if object_ids is None:
+        return True
+    parsed = layout.OutputName.parse(name)
+    return parsed is not None and parsed.object_id in object_ids
 
 
 def parquet_rows(s3: Any, bucket: str, key: str, size: int) -> int:
@@ -217,9 +219,7 @@ def collect_bronze(
         for item in page.get("Items", []):
             if item.get("status", {}).get("S") != "COMPLETED":
                 continue
-            # pk = s3://bucket/key#etag (DESIGN.md §3); the etag has no '#', keys may.
-            uri, _, etag = item["pk"]["S"].rpartition("#")
-            item_bucket, _, key = uri.removeprefix("s3://").partition("/")
+            item_bucket, key, etag = layout.parse_object_version_key(item["pk"]["S"])
             if object_ids is not None and object_id(item_bucket, key, etag) not in object_ids:
                 continue
             ingested += 1
@@ -231,12 +231,12 @@ def collect_silver(s3: Any, bucket: str, prefixes: Prefixes, object_ids: Collect
     rows: Counter[tuple[str, str]] = Counter()
     files: Counter[tuple[str, str]] = Counter()
     sizes: Counter[tuple[str, str]] = Counter()
-    base = prefixes.silver.strip("/") + "/"
-    for obj in _keys(s3, bucket, base):
-        match = _SILVER_KEY.match(obj["Key"].removeprefix(base))
-        if not match or not _in_scope(match["name"], object_ids):
+    silver_prefix = prefixes.silver.strip("/")
+    for obj in _keys(s3, bucket, silver_prefix + "/"):
+        found = layout.SilverFile.parse(obj["Key"], silver_prefix)
+        if found is None or not _in_scope(str(found.name), object_ids):
             continue
-        partition = (match["record_type"], match["dt"])
+        partition = (found.record_type, found.dt)
         rows[partition] += parquet_rows(s3, bucket, obj["Key"], int(obj["Size"]))
         files[partition] += 1
         sizes[partition] += int(obj["Size"])

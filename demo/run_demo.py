@@ -28,7 +28,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from demo.report import collect, reason_kind, write_report
-from elt.work_units import object_id
+from elt.layout import object_id
 from scripts import workflows
 from scripts.gen_fake_events import RECORD_TYPES, FakeEvents
 from scripts.stack import client, outputs, wait_for

@@ -1,7 +1,7 @@
 """The one typed settings layer: every environment variable the pipeline reads, with its default.
 
 Stdlib dataclasses instead of pydantic-settings on purpose: the ingest function must cold-start
-without pydantic or pyarrow (see README, "Cold start"). Each setting documents its default here
+without pydantic or pyarrow (docs/performance.md, "Cold start"). Each setting documents its default here
 and nowhere else.
 """
 
@@ -11,6 +11,8 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from typing import Any
+
+from elt.layout import BRONZE_PREFIX, QUARANTINE_PREFIX, REPLAY_PREFIX, SILVER_PREFIX
 
 MiB = 1024 * 1024
 
@@ -66,9 +68,10 @@ class IngestSettings:
     #: A crashed attempt's IN_PROGRESS record blocks retries for this long (>= the Lambda timeout).
     in_progress_expiry_seconds: int = _env("IN_PROGRESS_EXPIRY_SECONDS", kind=int, default=900)
     #: Only keys under this prefix are ingested; others are ignored with a log line.
-    bronze_prefix: str = _env("BRONZE_PREFIX", default="bronze/")
+    bronze_prefix: str = _env("BRONZE_PREFIX", default=BRONZE_PREFIX)
     #: Target size of one line-aligned JSONL work unit: 128 MiB, the largest unit of the
-    #: `make bench` sweep within 512 MB peak RSS and 5 CPU-s per unit (README, "Throughput and cost").
+    #: `make bench` sweep within 512 MB peak RSS and 5 CPU-s per unit
+    #: (docs/performance.md, "Work-unit size and Lambda sizing").
     work_unit_bytes: int = _env("WORK_UNIT_BYTES", kind=int, default=128 * MiB)
     #: Objects larger than this are not split (the transform quarantines them as one entry).
     max_object_bytes: int = _env("MAX_OBJECT_BYTES", kind=int, default=16 * 1024 * MiB)
@@ -93,8 +96,8 @@ class IngestSettings:
 @dataclass(frozen=True)
 class TransformSettings:
     silver_bucket: str = _env("SILVER_BUCKET", required=True, default="")
-    silver_prefix: str = _env("SILVER_PREFIX", default="silver")
-    quarantine_prefix: str = _env("QUARANTINE_PREFIX", default="quarantine")
+    silver_prefix: str = _env("SILVER_PREFIX", default=SILVER_PREFIX)
+    quarantine_prefix: str = _env("QUARANTINE_PREFIX", default=QUARANTINE_PREFIX)
     #: Publish a "silver partition ready" EventBridge event per partition written.
     emit_partition_events: bool = _env("EMIT_PARTITION_EVENTS", kind=bool, default=False)
     event_bus_name: str = _env("EVENT_BUS_NAME", default="default")
@@ -152,12 +155,12 @@ class OpsSettings:
     """The ops workflow's task functions: the stack defaults a workflow request falls back to."""
 
     bronze_bucket: str = _env("BRONZE_BUCKET", default="")
-    bronze_prefix: str = _env("BRONZE_PREFIX", default="bronze/")
+    bronze_prefix: str = _env("BRONZE_PREFIX", default=BRONZE_PREFIX)
     #: Replay copies land under <REPLAY_PREFIX><execution name>/<original key>.
-    replay_prefix: str = _env("REPLAY_PREFIX", default="bronze/replay/")
+    replay_prefix: str = _env("REPLAY_PREFIX", default=REPLAY_PREFIX)
     silver_bucket: str = _env("SILVER_BUCKET", default="")
-    silver_prefix: str = _env("SILVER_PREFIX", default="silver")
-    quarantine_prefix: str = _env("QUARANTINE_PREFIX", default="quarantine")
+    silver_prefix: str = _env("SILVER_PREFIX", default=SILVER_PREFIX)
+    quarantine_prefix: str = _env("QUARANTINE_PREFIX", default=QUARANTINE_PREFIX)
     queue_url: str = _env("QUEUE_URL", default="")
     dlq_url: str = _env("DLQ_URL", default="")
 

@@ -1,7 +1,7 @@
 """Object-level idempotency: one conditional DynamoDB write per object version.
 
 Why not Powertools Idempotency: it stores ``<function>#<md5(payload)>`` as the key, while our
-contract (DESIGN.md §3) is a readable ``pk = s3://bucket/key#etag`` that operators query and
+contract (docs/architecture.md, "Idempotency") is a readable ``pk = s3://bucket/key#etag`` that operators query and
 the verify checklist inspects. The protocol is the same as Powertools': claim with a
 conditional put (status IN_PROGRESS + in-progress expiry + TTL), mark COMPLETED on success,
 delete on failure so the retry can claim again; a crashed claim expires.

@@ -26,6 +26,7 @@ import pyarrow as pa
 from botocore.exceptions import ClientError
 
 from elt.config import TransformSettings
+from elt.layout import partition_claim_key, partition_prefix
 from elt.silver import UnitResult, silver_key
 from elt.work_units import WorkUnit
 
@@ -35,7 +36,6 @@ EVENT_SOURCE = "serverless-elt.transform"
 PARTITION_READY = "silver partition ready"
 #: Debounce claims share the idempotency table under their own key prefix (IAM scopes the
 #: transform to it with dynamodb:LeadingKeys).
-CLAIM_KEY_PREFIX = "partition-ready#"
 PARQUET_SERDE = {
     "InputFormat": "org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat",
     "OutputFormat": "org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat",
@@ -72,8 +72,7 @@ class CatalogRegistrar:
     _tables: set[str] = field(default_factory=set)  # tables this process created or found
 
     def location(self, record_type: str, dt: str | None = None) -> str:
-        base = f"s3://{self.bucket}/{self.silver_prefix}/{record_type}/"
-        return base if dt is None else f"{base}dt={dt}/"
+        return f"s3://{self.bucket}/{partition_prefix(self.silver_prefix, record_type, dt)}"
 
     def columns(self, record_type: str) -> list[dict[str, str]]:
         return [{"Name": f.name, "Type": hive_type(f.type)} for f in self.schemas[record_type]]
@@ -141,7 +140,7 @@ class CatalogRegistrar:
 
 
 @dataclass
-class PartitionAnnouncer:
+class PartitionPublisher:
     """The transform's ``announce`` hook: registration, then debounced "partition ready" events."""
 
     settings: TransformSettings
@@ -178,7 +177,7 @@ class PartitionAnnouncer:
             self.dynamodb.put_item(
                 TableName=self.settings.partition_claims_table,
                 Item={
-                    "pk": {"S": f"{CLAIM_KEY_PREFIX}{self.settings.silver_prefix}/{record_type}/dt={dt}"},
+                    "pk": {"S": partition_claim_key(self.settings.silver_prefix, record_type, dt)},
                     "announced_at": {"N": str(now)},
                     "expires_at": {"N": str(now + window)},
                 },

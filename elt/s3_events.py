@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote_plus
 
+from elt.layout import object_version_key
+
 
 class EventShapeError(ValueError):
     """The event is none of the shapes ingest understands."""
@@ -35,7 +37,7 @@ class ObjectRef:
     @property
     def idempotency_key(self) -> str:
         """The contract key of one object version: ``s3://bucket/key#etag``."""
-        return f"{self.uri}#{self.etag}"
+        return object_version_key(self.bucket, self.key, self.etag)
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,7 @@
 
 Output keys are a function of the unit only (``WorkUnit.output_name``), and every row's content
 is a function of the unit's bytes, so processing a unit twice overwrites the same objects with
-the same data: the exactly-once effect of DESIGN.md §3 under any number of redeliveries.
+the same data: the exactly-once effect (docs/architecture.md, "Exactly-once") under any number of redeliveries.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ import pyarrow.parquet as pq
 from botocore.exceptions import ClientError
 
 from elt.config import TransformSettings
+from elt.layout import SilverFile, quarantine_key
 from elt.records import ParsedBlock, Rejection, SourceContext, Validator
 from elt.work_units import WorkUnit
 
@@ -260,11 +261,7 @@ def source_context(unit: WorkUnit, settings: TransformSettings) -> SourceContext
 
 
 def silver_key(settings: TransformSettings, record_type: str, dt: str, unit: WorkUnit) -> str:
-    return f"{settings.silver_prefix}/{record_type}/dt={dt}/{unit.output_name}.parquet"
-
-
-def quarantine_key(settings: TransformSettings, unit: WorkUnit) -> str:
-    return f"{settings.quarantine_prefix}/{unit.dataset}/{unit.output_name}.jsonl"
+    return SilverFile(record_type, dt, unit.output_name).key(settings.silver_prefix)
 
 
 def physical_lines(block: bytes) -> int:
@@ -395,7 +392,7 @@ def process_unit(
         body = "".join(json.dumps(quarantine_entry(unit, r), ensure_ascii=False) + "\n" for r in run.rejections)
         s3.put_object(
             Bucket=settings.silver_bucket,
-            Key=quarantine_key(settings, unit),
+            Key=quarantine_key(settings.quarantine_prefix, unit.dataset, unit.output_name),
             Body=body.encode("utf-8"),
             ContentType="application/x-ndjson",
         )

@@ -8,11 +8,12 @@ redelivered unit overwrites its own output instead of duplicating it.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
+
+from elt.layout import OutputName, object_id
 
 MESSAGE_VERSION = 1
 Format = Literal["jsonl", "json"]
@@ -20,12 +21,6 @@ Format = Literal["jsonl", "json"]
 
 class MessageError(ValueError):
     """A queue message is not a valid work unit (poison: it fails and ends in the DLQ)."""
-
-
-def object_id(bucket: str, key: str, etag: str) -> str:
-    """Short stable id of an object version (hash of ``s3://bucket/key#etag``): the first part of
-    every output file name, so an object's silver files and quarantine entries can be found."""
-    return hashlib.sha256(f"s3://{bucket}/{key}#{etag}".encode()).hexdigest()[:16]
 
 
 @dataclass(frozen=True)
@@ -64,9 +59,9 @@ class WorkUnit:
         return object_id(self.bucket, self.key, self.etag)
 
     @property
-    def output_name(self) -> str:
+    def output_name(self) -> OutputName:
         """Base name of every file this unit writes: object version + byte range."""
-        return f"{self.object_id}-{self.start:012d}-{self.end:012d}"
+        return OutputName(self.object_id, self.start, self.end)
 
     @property
     def whole_object(self) -> bool:

@@ -17,6 +17,7 @@ from boto3.exceptions import Boto3Error
 from botocore.exceptions import BotoCoreError, ClientError
 from tqdm import tqdm
 
+from elt.layout import REPLAY_PREFIX
 from scripts.stack import StackError, env_name, outputs
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -164,7 +165,6 @@ def read_keys_file(path: str) -> list[str]:
 
 
 #: Where replay copies land (``bronze/replay/<run>/<original key>``); a time window skips them.
-REPLAY_PREFIX = "bronze/replay/"
 
 
 def add_selection_args(parser: Any) -> None:

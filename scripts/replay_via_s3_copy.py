@@ -34,6 +34,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from elt import layout
 from scripts.operator_cli import (
     REPLAY_PREFIX,
     BronzeObject,
@@ -57,7 +58,7 @@ class PlannedCopy:
 
 
 def replay_key(run_name: str, source_key: str) -> str:
-    return f"{REPLAY_PREFIX}{run_name}/{source_key}"
+    return layout.replay_key(REPLAY_PREFIX, run_name, source_key)
 
 
 def plan_copies(objects: list[BronzeObject], run_name: str) -> list[PlannedCopy]:

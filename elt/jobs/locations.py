@@ -1,6 +1,7 @@
 """Where a silver partition lives, and where the outputs derived from it go.
 
-Silver layout (DESIGN.md §3): ``<bucket root>/<silver prefix>/<record_type>/dt=YYYY-MM-DD/*.parquet``.
+Silver layout (docs/architecture.md, "Silver and quarantine layout"):
+``<bucket root>/<silver prefix>/<record_type>/dt=YYYY-MM-DD/*.parquet``.
 The URI scheme is never assumed: the bucket root is built from a storage root (``s3://`` on
 AWS, ``s3a://`` or a local mirror directory elsewhere) so the same job logic runs on Glue,
 on local Spark and in tests with plain directories.

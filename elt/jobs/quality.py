@@ -83,7 +83,8 @@ _OBSERVED_KEYS = (
     "partial_unexpected_list",
 )
 
-#: The exactly-once effect (DESIGN.md §3): one source line yields at most one silver row, in every dataset.
+#: The exactly-once effect (docs/architecture.md, "Exactly-once"): one source line yields at most one
+#: silver row, in every dataset.
 LINEAGE_KEY = ("_source_uri", "_source_line")
 
 #: Business keys unique within one ``dt`` partition, per dataset (each entry: one key, as a tuple of columns).

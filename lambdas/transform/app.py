@@ -13,7 +13,7 @@ from aws_lambda_powertools.utilities.batch.types import PartialItemFailureRespon
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 from elt.config import TransformSettings
-from elt.partition_ready import CatalogRegistrar, PartitionAnnouncer
+from elt.partition_ready import CatalogRegistrar, PartitionPublisher
 from elt.records import Validator
 from elt.silver import process_unit
 from elt.work_units import WorkUnit
@@ -25,7 +25,7 @@ metrics = Metrics(namespace=settings.metrics_namespace)
 processor = BatchProcessor(event_type=EventType.SQS)
 s3 = boto3.client("s3")
 validator = Validator()
-announce = PartitionAnnouncer(
+announce = PartitionPublisher(
     settings,
     events=boto3.client("events") if settings.emit_partition_events else None,
     dynamodb=boto3.client("dynamodb") if settings.emit_partition_events else None,
@@ -53,7 +53,7 @@ def record_handler(record: SQSRecord) -> dict[str, Any]:
         ("UnitsProcessed", 1),
     ):
         metrics.add_metric(name=name, unit=MetricUnit.Count, value=value)
-    logger.info("unit done", extra={"unit": unit.output_name, "source": unit.source_uri, **result.as_dict()})
+    logger.info("unit done", extra={"unit": str(unit.output_name), "source": unit.source_uri, **result.as_dict()})
     return result.as_dict()
 
 

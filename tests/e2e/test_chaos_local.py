@@ -17,8 +17,8 @@ from typing import Any
 from elt.config import IngestSettings
 from elt.devkit.events import s3_object_created
 from elt.ingest import plan_units, send_units
+from elt.layout import object_id
 from elt.s3_events import ObjectRef
-from elt.work_units import object_id
 from scripts.gen_fake_events import FakeEvents
 from tests.e2e.conftest import LocalStack
 from tests.e2e.test_local_cloud import quarantined, silver_rows

@@ -10,7 +10,7 @@ from collections import Counter
 import pyarrow.parquet as pq
 
 from elt.devkit.events import s3_object_created
-from elt.work_units import object_id
+from elt.layout import object_id
 from scripts.gen_fake_events import FakeEvents
 from tests.e2e.conftest import LocalStack
 

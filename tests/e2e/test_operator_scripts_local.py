@@ -13,8 +13,8 @@ from urllib.parse import urlparse
 
 from elt.config import IngestSettings
 from elt.ingest import plan_units
+from elt.layout import object_id
 from elt.s3_events import ObjectRef
-from elt.work_units import object_id
 from scripts.gen_fake_events import FakeEvents
 from tests.e2e.conftest import LocalStack
 from tests.e2e.test_local_cloud import written_for

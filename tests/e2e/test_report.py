@@ -32,7 +32,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from demo.report import WORKFLOWS, collect, read_numbers, reason_kind, write_report
-from elt.work_units import object_id
+from elt.layout import object_id
 from scripts.gen_fake_events import FakeEvents
 from tests.e2e.conftest import ROOT, LocalStack
 

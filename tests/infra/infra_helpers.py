@@ -74,18 +74,22 @@ class Config:
         return {name: body for (t, name), body in self.resources.items() if t == rtype}
 
 
+def _typed_blocks(doc: dict[str, Any], kind: str) -> dict[tuple[str, str], Any]:
+    """``resource``/``data`` blocks by (type, name)."""
+    return {
+        (type_, name): body
+        for block in doc.get(kind, [])
+        for type_, named in block.items()
+        for name, body in named.items()
+    }
+
+
 def load_config(path: Path) -> Config:
     config = Config(path)
     for tf in sorted(path.glob("*.tf")):
         doc = parse_hcl(tf)
-        for block in doc.get("resource", []):
-            for rtype, named in block.items():
-                for name, body in named.items():
-                    config.resources[(rtype, name)] = body
-        for block in doc.get("data", []):
-            for dtype, named in block.items():
-                for name, body in named.items():
-                    config.data[(dtype, name)] = body
+        config.resources.update(_typed_blocks(doc, "resource"))
+        config.data.update(_typed_blocks(doc, "data"))
         for block in doc.get("module", []):
             config.modules.update(block)
         for block in doc.get("variable", []):

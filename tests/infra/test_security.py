@@ -111,13 +111,13 @@ def _shared_imports(tree: ast.AST) -> Iterator[Path]:
         elif isinstance(node, ast.Import):
             names = [alias.name for alias in node.names]
         for name in names:
-            if name == "shared" or name.startswith("shared."):
-                path = LAMBDAS / Path(*name.split("."))
+            if name == "elt" or name.startswith("elt."):
+                path = REPO_ROOT / Path(*name.split("."))
                 yield path / "__init__.py" if path.is_dir() else path.with_suffix(".py")
 
 
 def _code_of(function: str) -> list[Path]:
-    """The handler and every module of `shared` it imports, transitively."""
+    """The handler and every module of `elt` it imports, transitively."""
     seen: list[Path] = []
     pending = [LAMBDAS / function / "app.py"]
     while pending:

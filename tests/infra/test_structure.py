@@ -355,7 +355,7 @@ def test_lambda_environment_contract(pipeline: Config) -> None:
     assert (pipeline.locals["silver_prefix"], pipeline.locals["quarantine_prefix"]) == ("silver", "quarantine")
     assert pipeline.variables["idempotency_ttl_seconds"]["default"] == 2592000
     # Terraform's default is the code's default (chosen by the `make bench` sweep).
-    from shared.config import IngestSettings
+    from elt.config import IngestSettings
 
     code_default = IngestSettings.from_env({"QUEUE_URL": "q", "IDEMPOTENCY_TABLE": "t"}).work_unit_bytes
     assert pipeline.variables["work_unit_bytes"]["default"] == code_default

@@ -15,6 +15,7 @@ from chaos.__main__ import format_table
 from chaos.faults import FaultPlan
 from chaos.run import RunReport, run_once
 from elt import silver
+from elt.layout import OutputName
 from elt.work_units import WorkUnit
 
 # A killed invocation flushes no metrics, and Powertools warns about it.
@@ -78,7 +79,9 @@ def test_reconciliation_reports_duplicates_when_output_keys_are_not_deterministi
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """A pipeline that names its output files per attempt duplicates rows on every redelivery."""
-    monkeypatch.setattr(WorkUnit, "output_name", property(lambda unit: f"{unit.object_id}-{uuid.uuid4().hex}"))
+    monkeypatch.setattr(
+        WorkUnit, "output_name", property(lambda unit: OutputName(unit.object_id, uuid.uuid4().int % 10**12, unit.end))
+    )
     report = run_once(0, seed=11, records=1000, plan=FaultPlan.none(), units=8)
     assert report.duplicated > 0 and not report.ok
     assert any("rows +" in problem for problem in report.problems)

@@ -141,7 +141,7 @@ def test_replay_copy_by_key_and_errors(aws: dict[str, Any], tmp_path: Path, caps
     assert keys(s3, BRONZE, "bronze/replay/r2/") == ["bronze/replay/r2/bronze/a.jsonl"]
     capsys.readouterr()
     assert replay_via_s3_copy.main(["--bucket", BRONZE, "--key", "bronze/missing.jsonl"]) == 1
-    assert "s3://elt-bronze-test/bronze/missing.jsonl does not exist" in capsys.readouterr().err
+    assert f"s3://{BRONZE}/bronze/missing.jsonl does not exist" in capsys.readouterr().err
     assert replay_via_s3_copy.main(["--bucket", BRONZE]) == 2
     assert "choose the objects" in capsys.readouterr().err
     assert replay_via_s3_copy.main(["--bucket", BRONZE, "--key", "bronze/a.jsonl", "--since", "1h"]) == 2

@@ -9,7 +9,7 @@ import boto3
 import pytest
 
 from elt.config import TransformSettings
-from elt.partition_ready import CatalogRegistrar, PartitionAnnouncer
+from elt.partition_ready import CatalogRegistrar, PartitionPublisher
 from elt.records import Validator
 from elt.silver import UnitResult
 from elt.work_units import WorkUnit
@@ -44,12 +44,12 @@ def event_inbox(pipeline: Pipeline) -> Any:
     return received
 
 
-def announcer(clock: list[float], debounce: int = 300) -> PartitionAnnouncer:
+def announcer(clock: list[float], debounce: int = 300) -> PartitionPublisher:
     settings = TransformSettings.from_env({
         "SILVER_BUCKET": SILVER, "EMIT_PARTITION_EVENTS": "true", "PARTITION_CLAIMS_TABLE": TABLE,
         "PARTITION_EVENT_DEBOUNCE_SECONDS": str(debounce),
     })  # fmt: skip
-    return PartitionAnnouncer(
+    return PartitionPublisher(
         settings,
         events=boto3.client("events", region_name=REGION),
         dynamodb=boto3.client("dynamodb", region_name=REGION),

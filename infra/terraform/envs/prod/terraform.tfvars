@@ -12,7 +12,7 @@ bronze_transition_archive_days  = 90
 idempotency_pitr_enabled        = true
 idempotency_deletion_protection = true
 
-# Functions and queue. Lambda sizes follow `make bench` (README, "Throughput and cost"): transform
+# Functions and queue. Lambda sizes follow `make bench` (docs/performance.md, "Work-unit size and Lambda sizing"): transform
 # 1769 MB = one full vCPU for a CPU-bound 128 MiB unit (~4.2 CPU-s, ~340 MB peak), timeout = 10
 # units x 4.2 s x 2; ingest streams 16 GiB at ~0.93 CPU-s/GiB on 256 MB (0.14 vCPU) x 2.
 log_retention_days          = 90

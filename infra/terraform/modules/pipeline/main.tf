@@ -31,7 +31,7 @@ locals {
   repo_root        = "${path.module}/../../../.."
   artifacts_dir    = coalesce(var.artifacts_dir, "${local.repo_root}/build")
   glue_scripts_dir = coalesce(var.glue_scripts_dir, "${local.repo_root}/glue/jobs")
-  # The jobs' importable logic (glue/lib/silver_jobs + lambdas/shared), zipped by `make build`.
+  # The jobs' importable logic (the elt package: elt.jobs and the contracts they import), zipped by `make build`.
   glue_extra_py_files = length(var.glue_extra_py_files) > 0 ? var.glue_extra_py_files : ["${local.artifacts_dir}/glue_libs.zip"]
   # One runtime setting for the build and the functions.
   lambda_runtime = jsondecode(file(coalesce(var.runtime_config_path, "${local.repo_root}/lambdas/runtime.json")))
@@ -49,7 +49,7 @@ locals {
   metrics_namespace = local.name
 
   # "Silver partition ready" events (transform -> EventBridge -> GE gate); the values the
-  # transform publishes (lambdas/shared/partition_ready.py).
+  # transform publishes (elt/partition_ready.py).
   partition_event_source      = "serverless-elt.transform"
   partition_event_detail_type = "silver partition ready"
 

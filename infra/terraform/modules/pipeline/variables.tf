@@ -231,7 +231,7 @@ variable "idempotency_ttl_seconds" {
 }
 
 variable "work_unit_bytes" {
-  description = "Target size of the byte ranges ingest plans per message (WORK_UNIT_BYTES); must fit the transform's memory and timeout. 128 MiB is the `make bench` sweep's choice (README, \"Throughput and cost\")."
+  description = "Target size of the byte ranges ingest plans per message (WORK_UNIT_BYTES); must fit the transform's memory and timeout. 128 MiB is the `make bench` sweep's choice (docs/performance.md, \"Work-unit size and Lambda sizing\")."
   type        = number
   nullable    = false
   default     = 134217728
