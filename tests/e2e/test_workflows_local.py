@@ -68,7 +68,7 @@ def test_ge_gate_passes_good_and_quarantines_bad_partitions(local_stack: LocalSt
     assert bad.returncode == 1 and "QualityGateFailed" in bad.stderr, bad.stdout + bad.stderr
     marker_key = "quarantine/_ge_gate/shipments/dt=2024-07-02/marker.json"
     marker = read_json(local_stack, marker_key)
-    assert (marker["verdict"], marker["error"]) == ("failed", "States.TaskFailed")
+    assert (marker["verdict"], marker["error"]) == ("failed", "ValidationFailed")
     result = read_json(local_stack, "ge-results/shipments/dt=2024-07-02/result.json")
     assert result["success"] is False
     history = workflows(local_stack, tmp_path, "history", "ge")
