@@ -1,12 +1,15 @@
 """The workflows as users run them (`make ops-*`, `make ge-*` call scripts.workflows) on the local
 cloud: ops replay → silver grows; the GE gate passes a good partition with a result JSON and fails
-a bad one with a quarantine marker — the real ASL, Lambdas and Spark job."""
+a bad one with a quarantine marker — the real ASL, Lambdas and Spark job. A gate whose job cannot
+start or crashes before validating answers ValidationDidNotRun and quarantines nothing."""
 
 from __future__ import annotations
 
 import json
 import subprocess
 import sys
+import textwrap
+import time
 from pathlib import Path
 from typing import Any
 
@@ -69,6 +72,8 @@ def test_ge_gate_passes_good_and_quarantines_bad_partitions(local_stack: LocalSt
     marker_key = "quarantine/_ge_gate/shipments/dt=2024-07-02/marker.json"
     marker = read_json(local_stack, marker_key)
     assert (marker["verdict"], marker["error"]) == ("failed", "ValidationFailed")
+    run = json.loads(marker["cause"])  # the JobRun: its ErrorMessage is the job's QualityGateFailed
+    assert run["ErrorMessage"].startswith("elt.jobs.quality.QualityGateFailed: QualityGateFailed: "), run
     result = read_json(local_stack, "ge-results/shipments/dt=2024-07-02/result.json")
     assert result["success"] is False
     history = workflows(local_stack, tmp_path, "history", "ge")
@@ -98,3 +103,100 @@ def test_partition_ready_event_starts_the_gate(local_stack: LocalStack) -> None:
     done = local_stack.wait_for(finished_for_dt, timeout=600, what=f"a gate execution for dt={dt}")
     assert done["status"] == "SUCCEEDED", done
     assert json.loads(done["input"]) == {"record_type": "shipments", "dt": dt, "quiet_seconds": 1}
+
+
+# ---- the gate without a verdict: a probe state machine from the deployed definition ------------
+
+
+def probe_gate(stack: LocalStack, name: str, job_name: str) -> str:
+    """The deployed gate pointed at ``job_name``, retrying after 1 s instead of the deployed
+    interval (the outcome, not the backoff, is under test)."""
+    sfn = stack.client("stepfunctions")
+    deployed = sfn.describe_state_machine(stateMachineArn=stack.outputs["ge_state_machine_arn"])
+    definition = json.loads(deployed["definition"])
+    validate = definition["States"]["Validate"]
+    run = validate["Branches"][0]["States"]["RunValidationJob"]
+    run["Parameters"]["JobName"] = job_name
+    for retrier in run["Retry"] + validate["Retry"]:
+        retrier["IntervalSeconds"] = 1
+    created = sfn.create_state_machine(name=name, definition=json.dumps(definition), roleArn=deployed["roleArn"])
+    return str(created["stateMachineArn"])
+
+
+def run_gate(stack: LocalStack, arn: str, dt: str, timeout: float = 180) -> dict[str, Any]:
+    sfn = stack.client("stepfunctions")
+    started = sfn.start_execution(stateMachineArn=arn, input=json.dumps({"record_type": "shipments", "dt": dt}))
+
+    def finished() -> dict[str, Any] | None:
+        described = sfn.describe_execution(executionArn=started["executionArn"])
+        return dict(described) if described["status"] != "RUNNING" else None
+
+    return stack.wait_for(finished, timeout=timeout, what=f"the probe gate for dt={dt}")  # type: ignore[no-any-return]
+
+
+def assert_not_validated(stack: LocalStack, done: dict[str, Any], error: str) -> None:
+    assert (done["status"], done["error"]) == ("FAILED", "ValidationDidNotRun"), done
+    assert done["cause"].startswith("The partition was not validated and nothing was quarantined"), done["cause"]
+    assert f" {error}: " in done["cause"], done["cause"]
+    events = stack.client("stepfunctions").get_execution_history(executionArn=done["executionArn"], maxResults=1000)
+    entered = [e["stateEnteredEventDetails"]["name"] for e in events["events"] if "stateEnteredEventDetails" in e]
+    assert "NotifyNotValidated" in entered and "WriteQuarantineMarker" not in entered, entered
+    dt = json.loads(done["input"])["dt"]
+    listed = stack.client("s3").list_objects_v2(Bucket=stack.outputs["silver_bucket"], Prefix="quarantine/_ge_gate/")
+    assert not [o["Key"] for o in listed.get("Contents", []) if f"/dt={dt}/" in o["Key"]]
+
+
+def create_probe_job(stack: LocalStack, name: str, script: str, max_concurrent_runs: int = 1) -> None:
+    """A Glue job running ``script`` (no Spark, no mirror: it names no bucket)."""
+    glue, s3, bucket = stack.client("glue"), stack.client("s3"), stack.outputs["silver_bucket"]
+    s3.put_object(Bucket=bucket, Key=f"e2e-probes/{name}.py", Body=textwrap.dedent(script).encode())
+    role = glue.get_job(JobName=stack.outputs["ge_job_name"])["Job"]["Role"]
+    glue.create_job(Name=name, Role=role, Timeout=10, ExecutionProperty={"MaxConcurrentRuns": max_concurrent_runs},
+                    Command={"Name": "glueetl", "ScriptLocation": f"s3://{bucket}/e2e-probes/{name}.py"})  # fmt: skip
+
+
+def test_gate_whose_job_does_not_exist_answers_validation_did_not_run(local_stack: LocalStack) -> None:
+    arn = probe_gate(local_stack, "elt-local-ge-probe-missing-job", "elt-local-no-such-job")
+    done = run_gate(local_stack, arn, "2024-07-11")
+    assert_not_validated(local_stack, done, "Glue.EntityNotFoundException")
+
+
+def test_gate_whose_job_cannot_start_answers_validation_did_not_run(local_stack: LocalStack, tmp_path: Path) -> None:
+    """A run of the job holds its only slot: every StartJobRun is ConcurrentRunsExceeded."""
+    holder = "elt-local-e2e-held-job"
+    create_probe_job(local_stack, holder, """
+        import sys, time
+        from pathlib import Path
+        release = Path(sys.argv[sys.argv.index("--RELEASE_FILE") + 1])
+        deadline = time.time() + 600
+        while not release.exists() and time.time() < deadline:
+            time.sleep(0.2)
+    """)  # fmt: skip
+    glue, release = local_stack.client("glue"), tmp_path / "release"
+    held = glue.start_job_run(JobName=holder, Arguments={"--RELEASE_FILE": str(release)})["JobRunId"]
+    try:
+        assert glue.get_job_run(JobName=holder, RunId=held)["JobRun"]["JobRunState"] == "RUNNING"
+        arn = probe_gate(local_stack, "elt-local-ge-probe-held-job", holder)
+        started = time.monotonic()
+        done = run_gate(local_stack, arn, "2024-07-12")
+        assert_not_validated(local_stack, done, "Glue.ConcurrentRunsExceededException")
+        assert time.monotonic() - started < 60  # the task's 4 retries (at most 1+2+4+8 s), none more
+        assert [r["Id"] for r in glue.get_job_runs(JobName=holder)["JobRuns"]] == [held]
+    finally:
+        release.touch()
+
+    def released() -> bool:
+        return bool(glue.get_job_run(JobName=holder, RunId=held)["JobRun"]["JobRunState"] == "SUCCEEDED")
+
+    local_stack.wait_for(released, timeout=60, what="the held run to end")
+
+
+def test_gate_whose_job_crashes_before_validating_retries_and_quarantines_nothing(local_stack: LocalStack) -> None:
+    crasher = "elt-local-e2e-crashing-job"
+    create_probe_job(local_stack, crasher, "raise ModuleNotFoundError(\"No module named 'great_expectations'\")\n")
+    arn = probe_gate(local_stack, "elt-local-ge-probe-crashing-job", crasher)
+    done = run_gate(local_stack, arn, "2024-07-13")
+    assert_not_validated(local_stack, done, "ValidationDidNotRun")
+    assert "ModuleNotFoundError: No module named 'great_expectations'" in done["cause"], done["cause"]
+    runs = local_stack.client("glue").get_job_runs(JobName=crasher)["JobRuns"]
+    assert sorted(r["JobRunState"] for r in runs) == ["FAILED"] * 3  # the run, then 2 retries
