@@ -33,7 +33,7 @@ from typing import Any
 
 import pyarrow.parquet as pq
 
-from elt import layout
+from elt import layout, queues
 from elt.layout import object_id
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -314,9 +314,8 @@ def collect_executions(sfn: Any, arn: str, now: datetime, limit: int = EXECUTION
 def queue_depth(sqs: Any, title: str, url: str | None, dead_letter: bool) -> QueueDepth:
     if not url:
         return QueueDepth(title, None, dead_letter)
-    names = ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"]
-    attrs = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=names)["Attributes"]
-    return QueueDepth(title, url, dead_letter, int(attrs[names[0]]), int(attrs[names[1]]))
+    depth = queues.queue_depth(sqs, url)
+    return QueueDepth(title, url, dead_letter, depth.visible, depth.in_flight)
 
 
 def collect(

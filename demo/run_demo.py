@@ -29,6 +29,7 @@ from rich.table import Table
 
 from demo.report import collect, reason_kind, write_report
 from elt.layout import object_id
+from elt.queues import queue_depth
 from scripts import workflows
 from scripts.gen_fake_events import RECORD_TYPES, FakeEvents
 from scripts.stack import client, outputs, wait_for
@@ -190,8 +191,7 @@ def main() -> int:
         table.add_row(record_type, dt, f"{rows:,}", str(now.files[(record_type, dt)]))
     console.print(table)
     sqs = client("sqs")
-    dlq_depth = int(sqs.get_queue_attributes(QueueUrl=out["dlq_url"], AttributeNames=["ApproximateNumberOfMessages"])
-                    ["Attributes"]["ApproximateNumberOfMessages"])  # fmt: skip
+    dlq_depth = queue_depth(sqs, out["dlq_url"]).visible
     rows, files = sum(now.rows.values()), sum(now.files.values())
     console.print(f"objects: {len(seeded.keys)}   records: {seeded.records:,}   silver rows: {rows:,}")
     console.print(f"silver files: {files}   quarantined: {now.quarantined}   DLQ depth: {dlq_depth}")

@@ -19,7 +19,6 @@ from typing import Any
 from localcloud.settings import ACCESS_KEY_ID, SECRET_ACCESS_KEY, local_client
 
 ROOT = Path(__file__).resolve().parent.parent
-ENV_DIR = ROOT / "infra" / "terraform" / "envs" / "local"
 
 
 @dataclass(frozen=True)
@@ -57,6 +56,7 @@ def throwaway_stack(work: Path) -> Iterator[DeployedStack]:
         "LOCAL_STATE_DIR": str(work / "state"),
         "TF_DATA_DIR": str(work / "tfdata"),
         "TF_IN_AUTOMATION": "1",
+        "TF_CLI_ARGS": "-no-color",
         "AWS_ACCESS_KEY_ID": ACCESS_KEY_ID,
         "AWS_SECRET_ACCESS_KEY": SECRET_ACCESS_KEY,
         "AWS_DEFAULT_REGION": "us-east-1",
@@ -67,17 +67,11 @@ def throwaway_stack(work: Path) -> Iterator[DeployedStack]:
     run([sys.executable, "scripts/build_lambdas.py", "--out", str(artifacts)], env)
     run([sys.executable, "-m", "localcloud", "up"], env)
     try:
-        init = ["terraform", f"-chdir={ENV_DIR}", "init", "-input=false", "-no-color"]
-        plugin_dir = os.environ.get("TF_PLUGIN_DIR")
-        if plugin_dir and Path(plugin_dir).is_dir():
-            init.append(f"-plugin-dir={plugin_dir}")
-        run(init, env)
-        # Where scripts.stack looks for the local state (LOCAL_STATE_DIR/terraform.tfstate).
-        state = ["-state", str(work / "state" / "terraform.tfstate")]
+        # The same recipe as `make tf-apply ENV=local` (provider mirror, plugin cache, state file).
+        make = ["make", "--no-print-directory", "ENV=local", f"TF_ARTIFACTS_DIR={artifacts}"]
+        run([*make, "tf-apply", "TF_AUTO_APPROVE=1"], env)
+        raw = json.loads(run([*make, "tf-output"], env))
         endpoint = f"http://127.0.0.1:{port}"
-        run(["terraform", f"-chdir={ENV_DIR}", "apply", "-auto-approve", "-input=false", "-no-color", *state,
-             f"-var=local_endpoint={endpoint}", f"-var=artifacts_dir={artifacts}"], env)  # fmt: skip
-        raw = json.loads(run(["terraform", f"-chdir={ENV_DIR}", "output", "-json", *state], env))
         yield DeployedStack(endpoint, {k: v["value"] for k, v in raw.items()}, work / "state", env)
     finally:
         subprocess.run([sys.executable, "-m", "localcloud", "down"], cwd=ROOT, env=env, capture_output=True, timeout=60)

@@ -23,7 +23,10 @@ TF_APPROVE_FLAG = $(if $(filter 1 true yes,$(TF_AUTO_APPROVE)),-auto-approve)
 TF_BACKEND_FLAG = $(if $(wildcard $(TF_DIR)/backend.hcl),-backend-config=backend.hcl)
 # local: the state lives with the emulator's resources in the local cloud's state dir, so
 # `make down` + `make up` (a fresh, empty emulator) starts with fresh state too.
-TF_LOCAL_FLAGS = $(if $(filter local,$(ENV)),-state=$(LOCAL_STATE_DIR)/terraform.tfstate -var=local_endpoint=http://127.0.0.1:$(LOCAL_PORT))
+# TF_ARTIFACTS_DIR: where the Lambda zips are (default build/; a throwaway stack builds its own).
+TF_ARTIFACTS_DIR ?=
+TF_LOCAL_FLAGS = $(if $(filter local,$(ENV)),-state=$(LOCAL_STATE_DIR)/terraform.tfstate -var=local_endpoint=http://127.0.0.1:$(LOCAL_PORT)) \
+  $(if $(TF_ARTIFACTS_DIR),-var=artifacts_dir=$(TF_ARTIFACTS_DIR))
 TF_LOCAL_STATE = $(if $(filter local,$(ENV)),-state=$(LOCAL_STATE_DIR)/terraform.tfstate)
 
 # checkov pins its own boto3, so it lives in a venv of its own.

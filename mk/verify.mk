@@ -53,13 +53,7 @@ verify-dynamodb: $(VENV)/.installed ## 5. Idempotency table has TTL on expires_a
 
 verify-sqs: $(VENV)/.installed ## 6. Queue and DLQ depths (the DLQ should be empty)
 	@echo "[6/12] queue depths"
-	@for name in queue_url dlq_url; do \
-	  echo "  $$name: $$($(AWS) sqs get-queue-attributes --queue-url $$($(OUT) $$name) \
-	    --attribute-names ApproximateNumberOfMessages ApproximateNumberOfMessagesNotVisible \
-	    --query 'Attributes.[ApproximateNumberOfMessages, ApproximateNumberOfMessagesNotVisible]' --output text) (visible, in flight)"; done
-	@depth=$$($(AWS) sqs get-queue-attributes --queue-url $$($(OUT) dlq_url) --attribute-names ApproximateNumberOfMessages \
-	  --query Attributes.ApproximateNumberOfMessages --output text); \
-	  test "$$depth" = "0" || { echo "  the DLQ holds $$depth messages: inspect them, then make redrive" >&2; exit 1; }
+	@ENV=$(ENV) $(PY) -m scripts.queue_depths
 
 verify-seed: $(VENV)/.installed ## 7. Upload fresh fake events to bronze
 	@echo "[7/12] seed bronze"

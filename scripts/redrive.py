@@ -32,6 +32,7 @@ import time
 from datetime import UTC, datetime
 from typing import Any
 
+from elt.queues import queue_depth
 from scripts.operator_cli import (
     OperationError,
     UsageError,
@@ -47,13 +48,6 @@ ACTIVE = ("RUNNING", "CANCELLING")
 
 def queue_arn(sqs: Any, queue_url: str) -> str:
     return str(sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"])
-
-
-def depth(sqs: Any, queue_url: str) -> tuple[int, int]:
-    """(visible, in flight) messages of a queue."""
-    names = ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"]
-    attrs = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=names)["Attributes"]
-    return int(attrs[names[0]]), int(attrs[names[1]])
 
 
 def start_move(sqs: Any, dlq_url: str, destination_url: str | None, max_per_second: int | None) -> str:
@@ -130,7 +124,8 @@ def main(argv: list[str] | None = None) -> int:
 def _run(args: argparse.Namespace) -> int:
     dlq_url = from_stack(args.dlq_url, "dlq_url", "--dlq-url")
     sqs = client("sqs")
-    visible, in_flight = depth(sqs, dlq_url)
+    dlq = queue_depth(sqs, dlq_url)
+    visible, in_flight = dlq.visible, dlq.in_flight
     if args.command == "status":
         print(f"{dlq_url}: {visible} visible, {in_flight} in flight")
         recent = tasks(sqs, dlq_url, args.max_results)

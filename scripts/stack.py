@@ -24,6 +24,11 @@ class StackError(RuntimeError):
     """The environment's stack cannot be found (not applied, emulator down)."""
 
 
+def state_file(name: str) -> Path:
+    """Where the CLIs remember what they started: the repo root, or WORKFLOW_STATE_DIR (tests)."""
+    return Path(os.environ.get("WORKFLOW_STATE_DIR") or ROOT) / name
+
+
 def env_name() -> str:
     return os.environ.get("ENV", "local")
 

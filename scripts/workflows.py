@@ -15,22 +15,20 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 import time
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from scripts.stack import ROOT, StackError, client, outputs
+from scripts.stack import StackError, client, outputs, state_file
 
 WORKFLOWS = {"ops": "ops_state_machine_arn", "ge": "ge_state_machine_arn"}
 TERMINAL = {"SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"}
 
 
 def last_execution_file(workflow: str) -> Path:
-    """``.last_<workflow>_execution`` in the repo root (or WORKFLOW_STATE_DIR, e.g. for tests)."""
-    return Path(os.environ.get("WORKFLOW_STATE_DIR") or ROOT) / f".last_{workflow}_execution"
+    return state_file(f".last_{workflow}_execution")
 
 
 def state_machine_arn(workflow: str) -> str:

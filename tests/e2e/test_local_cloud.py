@@ -11,6 +11,7 @@ import pyarrow.parquet as pq
 
 from elt.devkit.events import s3_object_created
 from elt.layout import object_id
+from elt.queues import queue_depth
 from scripts.gen_fake_events import FakeEvents
 from tests.e2e.conftest import LocalStack
 
@@ -96,12 +97,10 @@ def test_poisoned_message_ends_in_dlq_after_max_receives(local_stack: LocalStack
     sqs.set_queue_attributes(QueueUrl=queue_url, Attributes={"VisibilityTimeout": "1"})
     sqs.send_message(QueueUrl=queue_url, MessageBody='{"not": "a work unit"}')
 
-    def dlq_depth() -> int:
-        attrs = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["ApproximateNumberOfMessages"])
-        return int(attrs["Attributes"]["ApproximateNumberOfMessages"])
-
     try:
-        local_stack.wait_for(lambda: dlq_depth() == 1, timeout=120, what="the poisoned message in the DLQ")
+        local_stack.wait_for(
+            lambda: queue_depth(sqs, dlq_url).visible == 1, timeout=120, what="the poisoned message in the DLQ"
+        )
     finally:
         sqs.set_queue_attributes(QueueUrl=queue_url, Attributes=deployed)
     message = sqs.receive_message(QueueUrl=dlq_url, AttributeNames=["ApproximateReceiveCount"])["Messages"][0]

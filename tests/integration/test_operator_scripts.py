@@ -20,6 +20,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
+from elt import queues
 from elt.work_units import WorkUnit
 from localcloud.extensions.sqs import message_move_tasks
 from scripts import (
@@ -55,8 +56,7 @@ def keys(s3: Any, bucket: str, prefix: str = "") -> list[str]:
 
 
 def queue_depth(sqs: Any, url: str) -> int:
-    attrs = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages"])["Attributes"]
-    return int(attrs["ApproximateNumberOfMessages"])
+    return queues.queue_depth(sqs, url).visible
 
 
 # --- gen_fake_events --upload -----------------------------------------------------------------

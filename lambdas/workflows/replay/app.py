@@ -9,7 +9,7 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.logging.utils import copy_config_to_registered_loggers
 
 from elt.config import OpsSettings
-from elt.ops import replay_step
+from elt.ops.replay import replay_step
 
 settings = OpsSettings.from_env()
 logger = Logger()
