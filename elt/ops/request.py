@@ -61,6 +61,9 @@ class OpsRequest:
     poll_interval_seconds: int
     max_attempts: int
     max_objects_per_invocation: int
+    #: Copied bytes per invocation (elt.ops.replay: the time bound; default one 5 GiB copy).
+    #: A default so that states written before the field existed still load.
+    max_bytes_per_invocation: int = 5 * 1024**3
 
     @classmethod
     def parse(cls, request: Mapping[str, Any], defaults: OpsSettings, now: datetime) -> OpsRequest:
@@ -108,4 +111,5 @@ class OpsRequest:
             poll_interval_seconds=_positive_int(request, "poll_interval_seconds", 15),
             max_attempts=_positive_int(request, "max_attempts", 40),
             max_objects_per_invocation=_positive_int(request, "max_objects_per_invocation", 500),
+            max_bytes_per_invocation=_positive_int(request, "max_bytes_per_invocation", 5 * 1024**3),
         )

@@ -25,6 +25,8 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         execution_name=event["execution_name"],
         execution_started_at=event["execution_started_at"],
         defaults=settings,
+        # Stops before the Lambda timeout (Sandbox.Timedout, which the workflow does not retry).
+        remaining_ms=context.get_remaining_time_in_millis,
     )
     logger.info("replay batch done", extra={"replay": state["replay"]})
     return state
