@@ -362,6 +362,31 @@ def test_cross_service_invocations_name_their_source(module_configs: dict[str, C
     assert found >= 1
 
 
+#: Services whose role trust carries no aws:SourceAccount condition, each with the reason. AWS
+#: documents the Glue service role's trust as the plain principal and Glue does not send
+#: aws:SourceAccount when it assumes a crawler's or job's role, so the condition would make
+#: CreateCrawler fail ("Service is unable to assume role") and job runs fail to start; only a
+#: principal allowed iam:PassRole can hand Glue the role. Lambda's execution roles are assumed
+#: by the function itself (no confused deputy: the function and role are in one account).
+TRUST_WITHOUT_SOURCE_ACCOUNT = {"glue.amazonaws.com", "lambda.amazonaws.com"}
+
+
+def test_service_roles_trust_as_each_service_documents(module_configs: dict[str, Config]) -> None:
+    """Step Functions and EventBridge send aws:SourceAccount: their roles require it (confused
+    deputy protection). Glue does not: its roles must not require it (TRUST_WITHOUT_SOURCE_ACCOUNT)."""
+    seen: dict[str, bool] = {}
+    for name, config in module_configs.items():
+        for label, call in config.modules.items():
+            if call.get("source") != "../iam" or "trusted_services" not in call:
+                continue
+            conditioned = "source_account_id" in call
+            for service in call["trusted_services"]:
+                seen[service] = conditioned
+                expected = service not in TRUST_WITHOUT_SOURCE_ACCOUNT
+                assert conditioned == expected, f"{name}.{label}: {service} with aws:SourceAccount={conditioned}"
+    assert set(seen) == {"glue.amazonaws.com", "lambda.amazonaws.com", "states.amazonaws.com", "events.amazonaws.com"}
+
+
 # ------------------------------------------------------------------------------------------------
 # TLS-only and encryption: for every bucket and queue, with no switch to turn them off
 # ------------------------------------------------------------------------------------------------

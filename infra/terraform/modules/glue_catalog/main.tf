@@ -23,10 +23,13 @@ resource "aws_glue_catalog_database" "this" {
 module "role" {
   source = "../iam"
 
-  role_name                = var.role_name
-  description              = "Glue crawler ${var.crawler_name}"
+  role_name   = var.role_name
+  description = "Glue crawler ${var.crawler_name}"
+  # AWS documents Glue's trust as the plain service principal, with no aws:SourceAccount or
+  # aws:SourceArn condition: Glue does not send those keys when it assumes the role, so with the
+  # condition CreateCrawler fails ("Service is unable to assume role") and job runs do not start.
+  # Only iam:PassRole to Glue lets a role be used, and this stack passes it only to its own jobs.
   trusted_services         = ["glue.amazonaws.com"]
-  source_account_id        = data.aws_caller_identity.current.account_id
   permissions_boundary_arn = var.permissions_boundary_arn
   tags                     = var.tags
 
@@ -35,6 +38,13 @@ module "role" {
       sid       = "ReadSilver"
       actions   = ["s3:GetObject"]
       resources = ["${var.silver_bucket_arn}/${var.silver_prefix}/*"]
+    },
+    {
+      # The crawler prerequisites (AWSGlueServiceRole, scoped down): the crawler looks up the
+      # target bucket's region before it lists it.
+      sid       = "LocateSilverBucket"
+      actions   = ["s3:GetBucketLocation"]
+      resources = [var.silver_bucket_arn]
     },
     {
       sid       = "ListSilver"

@@ -28,6 +28,15 @@ locals {
       conditions = []
     },
     {
+      # Part of what AWSGlueServiceRole grants a job (scoped down to its assets bucket): the S3
+      # clients of a Glue job look up the bucket's region first.
+      sid        = "LocateAssetsBucket"
+      effect     = "Allow"
+      actions    = ["s3:GetBucketLocation"]
+      resources  = [var.assets_bucket_arn]
+      conditions = []
+    },
+    {
       sid       = "ListOwnPrefixes"
       effect    = "Allow"
       actions   = ["s3:ListBucket"]
@@ -90,10 +99,13 @@ resource "aws_s3_object" "extra_py_files" {
 module "role" {
   source = "../iam"
 
-  role_name                = var.role_name
-  description              = "Glue job ${var.job_name}"
+  role_name   = var.role_name
+  description = "Glue job ${var.job_name}"
+  # AWS documents Glue's trust as the plain service principal, with no aws:SourceAccount or
+  # aws:SourceArn condition: Glue does not send those keys when it assumes the role, so with the
+  # condition CreateCrawler fails ("Service is unable to assume role") and job runs do not start.
+  # Only iam:PassRole to Glue lets a role be used, and this stack passes it only to its own jobs.
   trusted_services         = ["glue.amazonaws.com"]
-  source_account_id        = data.aws_caller_identity.current.account_id
   permissions_boundary_arn = var.permissions_boundary_arn
   policy_statements        = concat(local.common_statements, var.policy_statements)
   # Encrypt as well: the security configuration encrypts job bookmarks client-side (CSE-KMS).

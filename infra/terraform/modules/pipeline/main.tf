@@ -27,6 +27,18 @@ locals {
   artifacts_bucket = "${local.name}-artifacts-${local.bucket_suffix}"
   role_prefix      = "${var.iam_name_prefix}${local.name}"
 
+  # The longest name of each kind AWS limits is <prefix><local.name><suffix>: the validation of
+  # var.name_suffix (variables.tf) checks them all at plan time, in one place, before any module
+  # receives an over-long name. (Built without local.name, which waits for that validation.)
+  longest_names = {
+    "S3 bucket (max 63)"        = { prefix = "", suffix = "-artifacts-${local.bucket_suffix}", max = 63 }
+    "IAM role (max 64)"         = { prefix = var.iam_name_prefix, suffix = "-ge-gate-trigger", max = 64 }
+    "Lambda function (max 64)"  = { prefix = "", suffix = "-ops-progress", max = 64 }
+    "SQS queue (max 80)"        = { prefix = "", suffix = "-events-dlq", max = 80 }
+    "state machine (max 80)"    = { prefix = "", suffix = "-ge-gate", max = 80 }
+    "EventBridge rule (max 64)" = { prefix = "", suffix = "-ops-schedule", max = 64 }
+  }
+
   # The repository root, seen from this module (infra/terraform/modules/pipeline).
   repo_root        = "${path.module}/../../../.."
   artifacts_dir    = coalesce(var.artifacts_dir, "${local.repo_root}/build")

@@ -35,6 +35,19 @@ variable "name_suffix" {
     condition     = can(regex("^[a-z0-9]{0,8}$", var.name_suffix))
     error_message = "name_suffix must be at most 8 lowercase letters or digits."
   }
+
+  # Combined lengths (local.longest_names): each input is short enough alone, not every
+  # combination with the account and region is.
+  validation {
+    condition = alltrue([
+      for n in values(local.longest_names) :
+      length("${n.prefix}${join("-", compact([var.project, var.environment, var.name_suffix]))}${n.suffix}") <= n.max
+    ])
+    error_message = "Names would exceed AWS's limits: ${join("; ", [
+      for kind, n in local.longest_names : "${kind}: ${n.prefix}${join("-", compact([var.project, var.environment, var.name_suffix]))}${n.suffix}"
+      if length("${n.prefix}${join("-", compact([var.project, var.environment, var.name_suffix]))}${n.suffix}") > n.max
+    ])}. Shorten project, environment, name_suffix or iam_name_prefix."
+  }
 }
 
 variable "tags" {

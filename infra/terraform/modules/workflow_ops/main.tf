@@ -46,7 +46,9 @@ locals {
         SILVER_PREFIX     = var.silver_prefix
         QUARANTINE_PREFIX = var.quarantine_prefix
         QUEUE_URL         = var.queue_url
-        DLQ_URL           = coalesce(var.dlq_url, "")
+        # null with an external queue (existing_queue_url): coalesce() errors when every
+        # argument is null or empty, so the empty default is spelled out.
+        DLQ_URL = var.dlq_url == null ? "" : var.dlq_url
       }
       statements = [
         {

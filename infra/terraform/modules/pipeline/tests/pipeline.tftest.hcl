@@ -412,3 +412,109 @@ run "customer_managed_key" {
     error_message = "The function roles lack their standard statements (or transform has a DLQ statement)."
   }
 }
+
+# The README's option for restricted accounts with every workflow on (dev and prod enable ops):
+# the ops progress task reads the external queue's depth and has no DLQ to report.
+run "existing_queue_with_every_feature" {
+  command = apply
+
+  variables {
+    existing_queue_url            = "https://sqs.us-east-1.amazonaws.com/123456789012/shared-events"
+    existing_queue_arn            = "arn:aws:sqs:us-east-1:123456789012:shared-events"
+    ops_enabled                   = true
+    ops_schedule_enabled          = true
+    glue_enabled                  = true
+    glue_job_enabled              = true
+    ge_enabled                    = true
+    ge_workflow_enabled           = true
+    ge_eventbridge_enabled        = true
+    ge_emit_events_from_transform = true
+    ge_quarantine_enabled         = true
+    observability_enabled         = true
+    athena_enabled                = true
+  }
+
+  assert {
+    condition     = length(module.ops) == 1 && length(module.events_queue) == 0 && output.dlq_url == null
+    error_message = "The ops workflow must plan with an external queue."
+  }
+
+  assert {
+    condition = [
+      for s in jsondecode(output.iam_policies["ops-progress"]).Statement : s.Resource if s.Sid == "ReadQueueDepth"
+    ] == [[var.existing_queue_arn]]
+    error_message = "The progress task must read the external queue's depth, and only that queue's."
+  }
+}
+
+# Restricted accounts: a customer managed key, a permissions boundary and a role name prefix.
+run "customer_managed_key_with_permissions_boundary" {
+  command = apply
+
+  variables {
+    kms_key_arn                   = "arn:aws:kms:us-east-1:123456789012:key/elt-test"
+    iam_permissions_boundary_arn  = "arn:aws:iam::123456789012:policy/elt-boundary"
+    iam_name_prefix               = "team-"
+    ops_enabled                   = true
+    ops_schedule_enabled          = true
+    glue_enabled                  = true
+    glue_job_enabled              = true
+    ge_enabled                    = true
+    ge_workflow_enabled           = true
+    ge_eventbridge_enabled        = true
+    ge_emit_events_from_transform = true
+    ge_quarantine_enabled         = true
+    observability_enabled         = true
+    athena_enabled                = true
+  }
+
+  assert {
+    condition     = length(output.iam_policies) == 11
+    error_message = "Every role must plan with a key, a boundary and a name prefix."
+  }
+
+  assert {
+    condition = alltrue([
+      for role, policy in output.iam_policies : contains([
+        "ops-schedule", "ge-gate-trigger"
+      ], role) || strcontains(policy, var.kms_key_arn)
+    ])
+    error_message = "Every role that touches the stack's data must be granted the key."
+  }
+
+  # The boundary limits, it grants nothing: no policy names it.
+  assert {
+    condition     = alltrue([for role, policy in output.iam_policies : !strcontains(policy, "elt-boundary")])
+    error_message = "A role policy references the permissions boundary."
+  }
+}
+
+# Long names: every input within its own limit, the combination over AWS's (the artifacts bucket
+# would be 36 + 11 + 12 + 1 + 9 = 69 > 63 characters). Rejected at plan time, in one place.
+run "names_over_aws_limits" {
+  command = plan
+
+  variables {
+    project     = "elt-platform-dat"
+    environment = "production"
+    name_suffix = "abcdefgh"
+  }
+
+  expect_failures = [var.name_suffix]
+}
+
+# The longest names that fit: planned without error.
+run "long_names_within_aws_limits" {
+  command = plan
+
+  variables {
+    project     = "elt-platform"
+    environment = "staging"
+    name_suffix = "ab12"
+  }
+
+  assert {
+    condition     = length(output.bronze_bucket) <= 63
+    error_message = "Bucket name over 63 characters."
+  }
+}
