@@ -541,3 +541,6 @@ def test_function_roles_grant_the_documented_permissions(pipeline: Config) -> No
     listing = next(s for s in pipeline.locals["read_bronze_statements"] if s["sid"] == "ListBronzePrefix")
     assert listing["conditions"][0]["variable"] == "s3:prefix"
     assert listing["conditions"][0]["values"] == ["${local.bronze_prefix}*"]
+    # IfExists: S3's ListBucket check that turns a GET of a vanished key into 404 NoSuchKey (not
+    # 403 AccessDenied) carries no s3:prefix; a plain StringLike would deny it (issue 15, finding 5).
+    assert listing["conditions"][0]["test"] == "StringLikeIfExists"

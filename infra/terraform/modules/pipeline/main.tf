@@ -83,11 +83,16 @@ locals {
       conditions = []
     },
     {
+      # ListBucket makes S3 answer a GET/HEAD of a missing key with 404 NoSuchKey, which the
+      # functions report as a vanished object; without it S3 answers 403 AccessDenied, which hides
+      # that cause. S3's check for that 404 carries no s3:prefix, so a plain StringLike on the
+      # prefix would not count there: IfExists lets it, while listings that do name a prefix stay
+      # inside bronze/. The stack keeps only bronze/ keys in this bucket (only those reach ingest).
       sid       = "ListBronzePrefix"
       actions   = ["s3:ListBucket"]
       resources = [module.bronze_bucket.arn]
       conditions = [{
-        test     = "StringLike"
+        test     = "StringLikeIfExists"
         variable = "s3:prefix"
         values   = ["${local.bronze_prefix}*"]
       }]
