@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from infra_helpers import ENVS, ENVS_DIR, MODULES, MODULES_DIR, TF_ROOT, TOGGLES, Config
+from infra_helpers import ENVS, ENVS_DIR, MODULES, MODULES_DIR, REPO_ROOT, TF_ROOT, TOGGLES, Config, load_config
 
 pytestmark = pytest.mark.infra
 
@@ -544,3 +544,59 @@ def test_function_roles_grant_the_documented_permissions(pipeline: Config) -> No
     # IfExists: S3's ListBucket check that turns a GET of a vanished key into 404 NoSuchKey (not
     # 403 AccessDenied) carries no s3:prefix; a plain StringLike would deny it (issue 15, finding 5).
     assert listing["conditions"][0]["test"] == "StringLikeIfExists"
+
+
+def test_no_arn_hard_codes_the_aws_partition() -> None:
+    """ARNs take the partition from data.aws_partition (aws-cn, aws-us-gov): the Terraform and the
+    ASL templates, whose service-integration ARNs (arn:<partition>:states:::...) are rendered too."""
+    sources = [*TF_ROOT.glob("modules/*/*.tf"), *TF_ROOT.glob("modules/*/*.tftpl"), *TF_ROOT.glob("stack/*.tf")]
+    assert any(p.suffix == ".tftpl" for p in sources)
+    offenders = [str(p.relative_to(TF_ROOT)) for p in sources if re.search(r"arn:aws:", p.read_text())]
+    assert not offenders, offenders
+
+
+def test_glue_scripts_are_uploaded_with_a_source_hash_not_an_etag(module_configs: dict[str, Config]) -> None:
+    """With SSE-KMS an S3 ETag is not the content's MD5, so an etag argument never matches."""
+    for name, config in module_configs.items():
+        for label, obj in config.resources_of("aws_s3_object").items():
+            assert "etag" not in obj, f"{name}.aws_s3_object.{label}: use source_hash"
+            assert "source_hash" in obj, f"{name}.aws_s3_object.{label}"
+
+
+def test_the_ge_gate_role_has_what_glue_sync_needs_and_no_eventbridge(module_configs: dict[str, Config]) -> None:
+    """Step Functions documents glue:StartJobRun, GetJobRun, GetJobRuns and BatchStopJobRun for
+    startJobRun.sync; it polls the run, so the role needs no events:PutRule/PutTargets."""
+    gate = str(module_configs["workflow_ge_gate"].modules["state_machine"]["task_statements"])
+    for action in ("glue:StartJobRun", "glue:GetJobRun", "glue:GetJobRuns", "glue:BatchStopJobRun"):
+        assert action in gate
+    assert "events:PutRule" not in gate and "events:PutTargets" not in gate and "events:DescribeRule" not in gate
+
+
+def test_terraform_version_supports_the_s3_lock_file() -> None:
+    """backend.hcl.example locks with use_lockfile, which Terraform accepts from 1.10."""
+    versions = (TF_ROOT / "stack" / "versions.tf").read_text()
+    match = re.search(r'required_version\s*=\s*">=\s*1\.(\d+)', versions)
+    assert match and int(match.group(1)) >= 10, versions
+    for env in ("dev", "prod"):
+        assert "use_lockfile" in (ENVS_DIR / env / "backend.hcl.example").read_text()
+
+
+def test_the_lambda_runtime_is_one_setting() -> None:
+    """lambdas/runtime.json names the runtime; the build (scripts/build_lambdas.py), the Terraform
+    (modules/pipeline reads it) and the tests follow it, and the local cloud runs what Terraform
+    deployed. Moving to a newer runtime is a change of that one line."""
+    allowed = {
+        REPO_ROOT / "lambdas" / "runtime.json",
+        # Only when runtime.json is missing: a stand-in so that the mocked plan still runs.
+        REPO_ROOT / "tests" / "infra" / "test_terraform_cli.py",
+    }
+    roots = ["elt", "lambdas", "localcloud", "scripts", "demo", "bench", "chaos", "tests", "infra", "mk"]
+    files = [p for root in roots for p in (REPO_ROOT / root).rglob("*") if p.suffix in {".py", ".tf", ".json", ".mk"}]
+    files.append(REPO_ROOT / "Makefile")
+    offenders = [
+        str(p.relative_to(REPO_ROOT))
+        for p in files
+        if p not in allowed and ".terraform" not in p.parts and re.search(r"[\"']python3\.\d+[\"']", p.read_text())
+    ]
+    assert not offenders, offenders
+    assert "runtime_config_path" in str(load_config(MODULES_DIR / "pipeline").locals)

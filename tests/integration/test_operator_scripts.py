@@ -32,6 +32,7 @@ from scripts import (
     replay_from_s3,
     replay_via_s3_copy,
 )
+from scripts.build_lambdas import runtime as lambda_runtime
 from scripts.stack import wait_for
 from tests.integration.conftest import BRONZE, REGION, SILVER, Pipeline
 
@@ -163,7 +164,7 @@ def _deploy_ingest_function(env: dict[str, str]) -> str:
     with zipfile.ZipFile(code, "w") as archive:
         archive.writestr("app.py", "def handler(event, context):\n    return {}\n")
     boto3.client("lambda", region_name=REGION).create_function(
-        FunctionName="elt-ingest", Runtime="python3.11", Role=role, Handler="app.handler",
+        FunctionName="elt-ingest", Runtime=lambda_runtime()["runtime"], Role=role, Handler="app.handler",
         Code={"ZipFile": code.getvalue()}, Environment={"Variables": env},
     )  # fmt: skip
     return "elt-ingest"

@@ -19,6 +19,7 @@ import pytest
 
 from elt.devkit.events import s3_object_created
 from elt.devkit.handlers import LambdaContext, load_handler
+from scripts.build_lambdas import runtime as lambda_runtime
 from scripts.gen_fake_events import FakeEvents
 from tests.integration.conftest import BRONZE, REGION, ROOT, SILVER, Pipeline
 
@@ -85,7 +86,7 @@ def create_function(name: str) -> str:
     return str(
         boto3.client("lambda", region_name=REGION).create_function(
             FunctionName=name,
-            Runtime="python3.11",
+            Runtime=lambda_runtime()["runtime"],
             Role=ROLE,
             Handler="app.handler",
             Code={"ZipFile": buffer.getvalue()},
@@ -130,6 +131,7 @@ def ops(
     asl = render_asl(
         "workflow_ops",
         {
+            "partition": "aws",
             "replay_function_arn": arns["ops-replay"],
             "progress_function_arn": arns["ops-progress"],
             "bronze_bucket": BRONZE,
@@ -299,6 +301,7 @@ def gate(
     asl = render_asl(
         "workflow_ge_gate",
         {
+            "partition": "aws",
             "ge_job_name": "ge-job",
             "silver_bucket": SILVER,
             "results_prefix": "ge-results",

@@ -75,8 +75,10 @@ resource "aws_s3_object" "script" {
   bucket = var.assets_bucket_name
   key    = local.script_key
   source = var.script_path
-  etag   = fileexists(var.script_path) ? filemd5(var.script_path) : null
-  tags   = var.tags
+  # source_hash, not etag: with SSE-KMS an object's ETag is not the MD5 of its content, so an
+  # etag would never match and every plan would upload again.
+  source_hash = fileexists(var.script_path) ? filemd5(var.script_path) : null
+  tags        = var.tags
 
   lifecycle {
     precondition {
@@ -89,11 +91,11 @@ resource "aws_s3_object" "script" {
 resource "aws_s3_object" "extra_py_files" {
   for_each = local.extra_py_files
 
-  bucket = var.assets_bucket_name
-  key    = "${local.scripts_key_prefix}${each.key}"
-  source = each.value
-  etag   = filemd5(each.value)
-  tags   = var.tags
+  bucket      = var.assets_bucket_name
+  key         = "${local.scripts_key_prefix}${each.key}"
+  source      = each.value
+  source_hash = filemd5(each.value)
+  tags        = var.tags
 }
 
 module "role" {

@@ -25,8 +25,9 @@ module "ge_gate" {
 }
 
 module "ops" {
-  source = "../workflow_ops"
-  count  = var.ops_enabled ? 1 : 0
+  source     = "../workflow_ops"
+  count      = var.ops_enabled ? 1 : 0
+  depends_on = [module.artifacts_bucket]
 
   name                     = "${local.name}-ops"
   role_name_prefix         = "${local.role_prefix}-ops"
@@ -36,6 +37,7 @@ module "ops" {
   architecture             = local.lambda_runtime.architecture
   replay_zip_path          = "${local.artifacts_dir}/workflows_replay.zip"
   progress_zip_path        = "${local.artifacts_dir}/workflows_progress.zip"
+  artifact_bucket          = local.artifacts_bucket
   log_level                = var.log_level
   metrics_namespace        = local.metrics_namespace
   log_retention_days       = var.log_retention_days

@@ -10,9 +10,7 @@ locals {
   arn_suffix = "${data.aws_region.current.name}:${data.aws_caller_identity.current.account_id}"
   ge_job_arn = "arn:${local.partition}:glue:${local.arn_suffix}:job/${var.ge_job_name}"
 
-  # The managed rule Step Functions creates to observe Glue runs for .sync integrations.
-  sync_rule_arn = "arn:${local.partition}:events:${local.arn_suffix}:rule/StepFunctionsGetEventsForGlueJobRunsRule"
-  bus_arn       = "arn:${local.partition}:events:${local.arn_suffix}:event-bus/${var.event_bus_name}"
+  bus_arn = "arn:${local.partition}:events:${local.arn_suffix}:event-bus/${var.event_bus_name}"
 
   definition_template_path = coalesce(var.definition_template_path, "${path.module}/definition.asl.json.tftpl")
 }
@@ -43,6 +41,7 @@ module "state_machine" {
   tags                     = var.tags
 
   definition = templatefile(local.definition_template_path, merge(var.definition_vars, {
+    partition                = local.partition
     ge_job_name              = var.ge_job_name
     retry_interval_seconds   = var.retry_interval_seconds
     silver_bucket            = var.silver_bucket_name
@@ -55,15 +54,11 @@ module "state_machine" {
   task_statements = concat(
     [
       {
+        # What Step Functions documents for glue:startJobRun.sync: it polls the run
+        # (GetJobRun), so unlike some .sync integrations it needs no EventBridge rule permissions.
         sid        = "RunValidationJob"
         actions    = ["glue:StartJobRun", "glue:GetJobRun", "glue:GetJobRuns", "glue:BatchStopJobRun"]
         resources  = [local.ge_job_arn]
-        conditions = []
-      },
-      {
-        sid        = "ObserveGlueRuns"
-        actions    = ["events:PutTargets", "events:PutRule", "events:DescribeRule"]
-        resources  = [local.sync_rule_arn]
         conditions = []
       },
       {

@@ -1,6 +1,8 @@
 # Ops workflow (Step Functions): replay/backfill bronze objects under bronze/replay/, poll silver
 # until the replayed data has landed, report. Task code: lambdas/workflows/{replay,progress}.
 
+data "aws_partition" "current" {}
+
 locals {
   functions = {
     replay = {
@@ -91,6 +93,7 @@ module "function" {
   policy_statements             = each.value.statements
   kms_key_arn                   = var.kms_key_arn
   filename                      = each.value.zip
+  artifact_bucket               = var.artifact_bucket
   runtime                       = var.runtime
   architecture                  = var.architecture
   memory_size                   = var.function_memory_mb
@@ -117,6 +120,7 @@ module "state_machine" {
   tags                     = var.tags
 
   definition = templatefile(local.definition_template_path, merge(var.definition_vars, {
+    partition             = data.aws_partition.current.partition
     replay_function_arn   = module.function["replay"].arn
     progress_function_arn = module.function["progress"].arn
     bronze_bucket         = var.bronze_bucket_name

@@ -46,6 +46,12 @@ variable "progress_zip_path" {
   type        = string
 }
 
+variable "artifact_bucket" {
+  description = "Bucket the task functions' zips are uploaded to before deployment, as every function's (null: direct upload)."
+  type        = string
+  default     = null
+}
+
 variable "function_memory_mb" {
   description = "Memory of the task functions."
   type        = number
