@@ -6,9 +6,8 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 ENV ?= local
-# An offline provider mirror for terraform init (optional; without it init uses the registry).
+# An offline provider mirror for terraform init (optional): found by mk/terraform.mk when unset.
 TF_PLUGIN_DIR ?=
-export TF_PLUGIN_DIR
 PYTEST_ARGS ?=
 
 .PHONY: help install check test test-unit test-integration test-e2e test-infra lint lint-python fmt build clean demo up down status logs fire-schedule

@@ -3,8 +3,11 @@
 #   make tf-plan ENV=dev                # plan
 #   make tf-apply ENV=dev TF_AUTO_APPROVE=1
 #
-# TF_PLUGIN_DIR: an offline provider mirror; when it is set and exists, init installs the
-# provider from it instead of the public registry.
+# TF_PLUGIN_DIR: an offline provider mirror; when it names a directory, init installs the
+# provider from it instead of the public registry. Unset, scripts/find_tf_mirror.sh looks for one
+# on this machine (the search .ci/run and tests/infra rely on too), once per top-level make and
+# only when a goal may run terraform; the result, or "none", is exported to sub-makes, tests and
+# the throwaway stacks they apply, so none of them searches again.
 
 TF ?= terraform
 TF_ROOT := infra/terraform
@@ -12,15 +15,32 @@ TF_DIR := $(TF_ROOT)/envs/$(ENV)
 TF_ENVS := $(patsubst $(TF_ROOT)/envs/%/main.tf,%,$(wildcard $(TF_ROOT)/envs/*/main.tf))
 TF_AUTO_APPROVE ?=
 
+TF_NO_TERRAFORM_GOALS := help install lint-python fmt tf-fmt build clean down status logs
+ifeq ($(strip $(TF_PLUGIN_DIR)),)
+ifneq ($(filter-out $(TF_NO_TERRAFORM_GOALS),$(or $(MAKECMDGOALS),help)),)
+TF_PLUGIN_DIR := $(or $(shell scripts/find_tf_mirror.sh),none)
+endif
+endif
+export TF_PLUGIN_DIR
+
 TF_PLUGIN_FLAG = $(if $(and $(TF_PLUGIN_DIR),$(wildcard $(TF_PLUGIN_DIR))),-plugin-dir=$(TF_PLUGIN_DIR))
 # Without a mirror, every init (tf-lint inits each env) would download the provider again.
 ifeq ($(TF_PLUGIN_FLAG),)
 TF_PLUGIN_CACHE_DIR ?= $(HOME)/.terraform.d/plugin-cache
 export TF_PLUGIN_CACHE_DIR
 endif
+# terraform init fails when TF_PLUGIN_CACHE_DIR names a missing directory, and every target's
+# environment carries it (the tests and the throwaway stacks run terraform too): create it here,
+# for every target, not in the tf-* recipes only.
+ifneq ($(strip $(TF_PLUGIN_CACHE_DIR)),)
+$(shell mkdir -p '$(TF_PLUGIN_CACHE_DIR)')
+endif
 TF_APPROVE_FLAG = $(if $(filter 1 true yes,$(TF_AUTO_APPROVE)),-auto-approve)
-# dev/prod keep state in S3 once envs/<env>/backend.hcl exists (see envs/<env>/backend.tf).
+# dev/prod keep state in S3 once envs/<env>/backend.hcl exists AND the backend block in
+# envs/<env>/backend.tf is uncommented; until then state is local, and tf-init says so loudly
+# (docs/aws.md, "Shared state"). backend.hcl without the block fails: Terraform would ignore it.
 TF_BACKEND_FLAG = $(if $(wildcard $(TF_DIR)/backend.hcl),-backend-config=backend.hcl)
+TF_BACKEND_ACTIVE = $(shell grep -Eqs '^[[:space:]]*backend[[:space:]]+"s3"' $(TF_DIR)/backend.tf && echo yes)
 # local: the state lives with the emulator's resources in the local cloud's state dir, so
 # `make down` + `make up` (a fresh, empty emulator) starts with fresh state too.
 # TF_ARTIFACTS_DIR: where the Lambda zips are (default build/; a throwaway stack builds its own).
@@ -33,14 +53,29 @@ TF_LOCAL_STATE = $(if $(filter local,$(ENV)),-state=$(LOCAL_STATE_DIR)/terraform
 CHECKOV_VENV := .venv-checkov
 CHECKOV := $(CHECKOV_VENV)/bin/checkov
 
-.PHONY: tf-check-env tf-init tf-plan tf-apply tf-destroy tf-output tf-fmt tf-lint
+.PHONY: tf-check-env tf-backend-check tf-init tf-plan tf-apply tf-destroy tf-output tf-fmt tf-lint tf-mirror
 
 tf-check-env:
 	@test -f $(TF_DIR)/main.tf || { echo "ENV=$(ENV): no $(TF_DIR) (choose one of: $(TF_ENVS))" >&2; exit 2; }
-	@$(if $(TF_PLUGIN_CACHE_DIR),mkdir -p $(TF_PLUGIN_CACHE_DIR))
 
-tf-init: tf-check-env ## Terraform init for ENV (offline mirror when TF_PLUGIN_DIR is set, else the registry)
+tf-backend-check: tf-check-env
+	@if [ "$(ENV)" != local ] && [ -f $(TF_DIR)/backend.hcl ] && [ -z "$(TF_BACKEND_ACTIVE)" ]; then \
+	  echo "ENV=$(ENV): $(TF_DIR)/backend.hcl exists but the backend block in backend.tf is commented out," >&2; \
+	  echo "so Terraform would ignore it and keep state local. Uncomment the block, or remove backend.hcl." >&2; \
+	  exit 2; \
+	fi
+	@if [ "$(ENV)" != local ] && [ -z "$(TF_BACKEND_ACTIVE)" ]; then \
+	  echo "************************************************************************************"; \
+	  echo "NOTE: ENV=$(ENV) keeps its Terraform state LOCAL: $(TF_DIR)/terraform.tfstate."; \
+	  echo "No one else applying ENV=$(ENV) sees it. For shared state in S3: docs/aws.md, Shared state."; \
+	  echo "************************************************************************************"; \
+	fi
+
+tf-init: tf-backend-check ## Terraform init for ENV (offline mirror when found, else the registry; says where state lives)
 	$(TF) -chdir=$(TF_DIR) init -input=false $(TF_PLUGIN_FLAG) $(TF_BACKEND_FLAG)
+
+tf-mirror: ## Print the offline provider mirror terraform init uses ("none": the registry)
+	@echo $(TF_PLUGIN_DIR)
 
 tf-plan: tf-init ## Terraform plan for ENV (needs `make build` artifacts)
 	$(TF) -chdir=$(TF_DIR) plan -input=false $(TF_LOCAL_FLAGS)
@@ -67,7 +102,6 @@ $(CHECKOV_VENV)/.installed: requirements-checkov.txt
 # .terraform and remote state settings are untouched.
 tf-lint: $(CHECKOV_VENV)/.installed ## terraform fmt -check and validate (every env), checkov (0 failed checks)
 	$(TF) fmt -check -recursive -diff $(TF_ROOT)
-	@$(if $(TF_PLUGIN_CACHE_DIR),mkdir -p $(TF_PLUGIN_CACHE_DIR))
 	@set -e; for env in $(TF_ENVS); do \
 	  dir=$(TF_ROOT)/envs/$$env; data_dir=$$(mktemp -d); \
 	  had_lock=$$(test -f $$dir/.terraform.lock.hcl && echo yes || true); \

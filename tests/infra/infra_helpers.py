@@ -3,7 +3,8 @@
 Terraform runs with a throwaway TF_DATA_DIR per configuration, so the tree gets no `.terraform/`.
 `terraform init` also writes `.terraform.lock.hcl` next to the configuration; a lock file that
 was there before is restored afterwards and one that was not is removed. The provider comes from
-the offline mirror in TF_PLUGIN_DIR when it is set, else from the registry (shared plugin cache).
+the offline mirror that scripts/find_tf_mirror.sh names (TF_PLUGIN_DIR, or one found on this
+machine: the search `make` and .ci/run use), else from the registry (shared plugin cache).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import os
 import subprocess
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -110,8 +112,20 @@ def load_config(path: Path) -> Config:
 
 
 def plugin_dir() -> str | None:
+    """The offline provider mirror, or None (the registry). Under make, TF_PLUGIN_DIR already
+    holds mk/terraform.mk's answer ("none" when there is no mirror); run directly, the tests ask
+    the same script."""
     configured = os.environ.get("TF_PLUGIN_DIR", "")
-    return configured if configured and Path(configured).is_dir() else None
+    if configured:
+        return configured if Path(configured).is_dir() else None
+    return _found_mirror()
+
+
+@cache
+def _found_mirror() -> str | None:
+    script = REPO_ROOT / "scripts" / "find_tf_mirror.sh"
+    found = subprocess.run([str(script)], capture_output=True, text=True, timeout=120).stdout.strip()
+    return found or None
 
 
 @dataclass
