@@ -7,7 +7,8 @@ Two paths, one verdict:
 * the **columnar fast path** parses a whole block with Arrow's NDJSON reader and checks the rules
   derived from the same models as vectorized expressions. Rows it cannot accept are re-checked
   one by one on the per-line path, and a block Arrow cannot read at all (a malformed line, a
-  wrong JSON type, a blank line, an oversized line) is handed to the per-line path whole.
+  wrong JSON type, a duplicate key) or might read differently (see ``_fast_path_can_read``) is
+  handed to the per-line path whole.
 
 So clean data runs at Arrow speed and dirty data still gets per-record reasons; a property test
 checks both paths agree on arbitrary records.
@@ -16,6 +17,8 @@ checks both paths agree on arbitrary records.
 from __future__ import annotations
 
 import json
+import re
+import sys
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -46,6 +49,13 @@ _PLACEHOLDER_TIME = "2000-01-01T00:00:00Z"
 #: A line with more opening brackets than this goes to the per-line path, whose parser has a
 #: nesting limit (Arrow's has none): both paths must give a line the same verdict.
 MAX_FAST_PATH_BRACKETS = 256
+#: Blank lines are empty or JSON whitespace only (what ``json.loads`` skips around a value).
+JSON_WHITESPACE = b" \t\r"
+#: Bytes the per-line path rejects and Arrow's reader accepts when they sit in a field the
+#: contract ignores: NaN/Infinity, integers longer than Python converts (``int`` refuses more
+#: than ``sys.get_int_max_str_digits()`` digits), a UTF-8 BOM. A block holding one is read line
+#: by line; in a string value they are harmless, only slower.
+_RISKY = re.compile(rb"NaN|Infinity|\xef\xbb\xbf|[0-9]{%d}" % (sys.get_int_max_str_digits() or 4300))
 
 
 def arrow_schema(model: type[RecordContract]) -> pa.Schema:
@@ -113,6 +123,14 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not valid JSON (non-finite numbers are not allowed)")
 
 
+def loads_strict(text: str | bytes) -> Any:
+    """``json.loads`` that rejects duplicate keys and NaN/Infinity (ValueError), for lines and
+    ``.json`` documents alike. Bytes must be UTF-8 (``json.loads`` would guess UTF-16/32)."""
+    if isinstance(text, bytes):
+        text = text.decode("utf-8")
+    return json.loads(text, object_pairs_hook=_object_without_duplicates, parse_constant=_reject_constant)
+
+
 def _format_validation_error(exc: ValidationError) -> str:
     parts = []
     for err in exc.errors(include_url=False):
@@ -146,9 +164,12 @@ class Validator:
                 t = pa.string() if s.kind == "timestamp" else ARROW_TYPES[s.kind]
                 if types.setdefault(s.name, t) != t:
                     return None
+        # "infer", not "ignore": Arrow reports a duplicate key only in a field it builds a column
+        # for, and the per-line path rejects duplicates in any field. Fields of other types across
+        # rows make Arrow fail the block, which then goes to the per-line path.
         return pj.ParseOptions(
             explicit_schema=pa.schema(list(types.items())),
-            unexpected_field_behavior="ignore",
+            unexpected_field_behavior="infer",
             newlines_in_values=False,
         )
 
@@ -162,19 +183,19 @@ class Validator:
             return Rejection(
                 line, None, f"line is {len(raw)} bytes, over the MAX_LINE_BYTES limit of {ctx.max_line_bytes}", raw
             )
+        if not raw.strip(JSON_WHITESPACE):
+            return None
         try:
             text = raw.decode("utf-8")
         except UnicodeDecodeError as exc:
             return Rejection(line, None, f"invalid UTF-8 at byte {exc.start}: {exc.reason}", raw)
-        if not text.strip():
-            return None
         try:
-            obj = json.loads(text, object_pairs_hook=_object_without_duplicates, parse_constant=_reject_constant)
+            obj = loads_strict(text)
         except json.JSONDecodeError as exc:
             return Rejection(line, None, f"invalid JSON: {exc.msg} at column {exc.colno}", raw)
         except RecursionError:
             return Rejection(line, None, "invalid JSON: nested too deeply", raw)
-        except ValueError as exc:  # duplicate keys, NaN/Infinity
+        except ValueError as exc:  # duplicate keys, NaN/Infinity, integers too long to convert
             return Rejection(line, None, f"invalid JSON: {exc}", raw)
         return self.validate_object(obj, line, raw, ctx)
 
@@ -201,6 +222,8 @@ class Validator:
             record = model.model_validate(obj)
         except ValidationError as exc:
             return Rejection(line, record_type, _format_validation_error(exc), raw)
+        except Exception as exc:  # containment: whatever one record raises must not fail its unit
+            return Rejection(line, record_type, f"record cannot be validated: {type(exc).__name__}: {exc}", raw)
         event_time: datetime = record.event_time
         window_error = self._window_error(event_time, ctx)
         if window_error:
@@ -318,19 +341,42 @@ class Validator:
 
 
 def _fast_path_can_read(block: bytes, starts: pa.Array, ends: pa.Array, max_line_bytes: int) -> bool:
-    """Whether Arrow's reader sees exactly the lines the per-line path sees; if not, the block
-    goes to the per-line path whole."""
+    """Whether Arrow's reader sees exactly the lines the per-line path sees and judges them alike;
+    if not, the block goes to the per-line path whole.
+
+    Arrow's row count alone proves nothing: a line with two objects gives two rows and a blank
+    line none, so rows can match lines in number but not one to one. A line that starts with
+    ``{`` and ends with ``}`` (CR allowed) gives at least one row and cannot continue into the
+    next line (a string cannot span a newline; after ``}`` a ``{`` is a syntax error), so with
+    such lines only, equal counts mean row *i* is line *i*.
+    """
     lengths = pc.subtract(ends, starts)
-    if pc.max(lengths).as_py() > max_line_bytes:
+    if pc.max(lengths).as_py() > max_line_bytes or not _lines_are_single_objects(block, starts, ends):
         return False
-    short = pc.indices_nonzero(pc.less_equal(lengths, 2)).to_pylist()
-    if any(not block[starts[i].as_py() : ends[i].as_py()].strip() for i in short):
-        return False  # blank lines: Arrow skips them, which would shift line numbers
+    if _RISKY.search(block) is not None:
+        return False
     if not _is_utf8(block):
         return False  # Arrow's JSON reader does not validate UTF-8; the per-line path rejects it
     deep = pc.indices_nonzero(pc.greater(lengths, MAX_FAST_PATH_BRACKETS)).to_pylist()
     # maybe nested deeper than the per-line parser goes: its verdict decides
     return not any(_brackets(block, starts[i].as_py(), ends[i].as_py()) > MAX_FAST_PATH_BRACKETS for i in deep)
+
+
+def _lines_are_single_objects(block: bytes, starts: pa.Array, ends: pa.Array) -> bool:
+    """Every line's first byte is ``{`` and its last (before an optional CR) is ``}``."""
+    data = pa.Array.from_buffers(pa.uint8(), len(block), [None, pa.py_buffer(block)])
+    if pc.any(pc.equal(starts, ends)).as_py():
+        return False  # an empty line
+    if not pc.all(pc.equal(pc.take(data, starts), ord("{"))).as_py():
+        return False
+    last = pc.take(data, pc.subtract(ends, 1))
+    carriage = pc.equal(last, ord("\r"))
+    if pc.any(carriage).as_py():
+        before = pc.subtract(ends, pc.if_else(carriage, 2, 1))
+        if pc.any(pc.less(before, starts)).as_py():
+            return False  # a line that is just CR
+        last = pc.take(data, before)
+    return bool(pc.all(pc.equal(last, ord("}"))).as_py())
 
 
 def _is_utf8(block: bytes) -> bool:

@@ -7,6 +7,7 @@ the same data: the exactly-once effect (docs/architecture.md, "Exactly-once") un
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import os
@@ -24,7 +25,7 @@ from botocore.exceptions import ClientError
 
 from elt.config import TransformSettings
 from elt.layout import SilverFile, quarantine_key
-from elt.records import ParsedBlock, Rejection, SourceContext, Validator
+from elt.records import ParsedBlock, Rejection, SourceContext, Validator, loads_strict
 from elt.work_units import WorkUnit
 
 log = logging.getLogger(__name__)
@@ -34,6 +35,7 @@ READ_CHUNK_BYTES = 1024 * 1024
 #: single PUT is one request and skips the transfer manager's thread pool (~1 ms CPU per file).
 SINGLE_PUT_MAX_BYTES = 64 * 1024 * 1024
 RAW_LIMIT = 64 * 1024
+S3_MAX_KEY_BYTES = 1024
 UTF8_BOM = b"\xef\xbb\xbf"
 
 
@@ -95,77 +97,193 @@ def read_unit(s3: Any, unit: WorkUnit) -> Iterator[bytes]:
     yield from body.iter_chunks(READ_CHUNK_BYTES)
 
 
+#: Inflate output per call: memory stays bounded whatever the compression ratio.
+INFLATE_OUT_BYTES = 1024 * 1024
+
+
 def gunzip(chunks: Iterator[bytes], limit: int) -> Iterator[bytes]:
-    """Decompress (multi-member) gzip incrementally, never producing more than ``limit`` bytes."""
-    decoder = zlib.decompressobj(wbits=31)
-    fed = False  # the current member has received input
-    produced = 0
+    """Decompress gzip incrementally, never producing more than ``limit`` bytes in all and
+    ``INFLATE_OUT_BYTES`` per call.
+
+    As ``gzip -d`` does: members back to back are one stream, and zero bytes after a complete
+    member are padding. Anything else — corrupt data, a stream cut short, garbage after the last
+    member, more than ``limit`` bytes — raises ``ContentError`` after yielding every byte that
+    decodes before the damaged spot, the same bytes whatever the chunking.
+    """
+    inflater = _Inflater(limit)
     for chunk in chunks:
-        while chunk:
-            fed = True
+        yield from inflater.feed(chunk)
+    inflater.finish()
+
+
+class _Inflater:
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.produced = 0
+        self.members = 0  # complete members so far
+        self.decoder: Any = zlib.decompressobj(wbits=31)  # None between members
+
+    def feed(self, chunk: bytes) -> Iterator[bytes]:
+        full = False  # the last call filled its output: more may be pending without input
+        while chunk or full:
+            if self.decoder is None:
+                chunk = chunk.lstrip(b"\0")  # padding after a member
+                if not chunk:
+                    return
+                self.decoder = zlib.decompressobj(wbits=31)
+            before = self.decoder.copy()
             try:
-                out = decoder.decompress(chunk, limit + 1 - produced)
+                out = self.decoder.decompress(chunk, INFLATE_OUT_BYTES)
             except zlib.error as exc:
-                raise ContentError(f"not a valid gzip stream: {exc}") from exc
-            produced += len(out)
-            if produced > limit:
-                raise ContentError(f"decompressed size exceeds MAX_DECOMPRESSED_BYTES ({limit} bytes)")
-            if out:
-                yield out
-            if decoder.eof:  # a member ended; what follows may be another member
-                chunk, decoder, fed = decoder.unused_data, zlib.decompressobj(wbits=31), False
+                for piece in _salvage(before, chunk):
+                    yield from self._emit(piece)
+                raise ContentError(self._damage(f"{exc}")) from exc
+            full = len(out) == INFLATE_OUT_BYTES
+            yield from self._emit(out)
+            if self.decoder.eof:
+                chunk, self.decoder, full = self.decoder.unused_data, None, False
+                self.members += 1
             else:
-                chunk = decoder.unconsumed_tail
-    if fed:
-        raise ContentError("gzip stream is truncated" if produced else "not a valid gzip stream")
+                chunk = self.decoder.unconsumed_tail
+
+    def _emit(self, out: bytes) -> Iterator[bytes]:
+        room = self.limit - self.produced
+        if len(out) > room:
+            self.produced = self.limit
+            if room:
+                yield out[:room]
+            raise ContentError(f"decompressed size exceeds MAX_DECOMPRESSED_BYTES ({self.limit} bytes)")
+        self.produced += len(out)
+        if out:
+            yield out
+
+    def _damage(self, detail: str) -> str:
+        if not self.members and not self.produced:
+            return f"not a valid gzip stream: {detail}"
+        return f"gzip stream is damaged after {self.produced} decompressed bytes: {detail}"
+
+    def finish(self) -> None:
+        if self.decoder is not None:  # a member (or the first one) never ended
+            raise ContentError("gzip stream is truncated")
 
 
-def strip_bom(chunks: Iterator[bytes]) -> Iterator[bytes]:
-    """Drop a UTF-8 byte-order mark at the start of an object (an encoding artifact, not data)."""
-    first = True
-    for chunk in chunks:
-        if first and chunk:
-            first = False
-            if chunk.startswith(UTF8_BOM):
-                chunk = chunk[len(UTF8_BOM) :]
-        yield chunk
+def _salvage(decoder: Any, data: bytes) -> Iterator[bytes]:
+    """What ``decoder`` decodes from ``data`` before the byte where it fails (a copy taken before
+    the failing call): one byte at a time, so it does not depend on where chunks were cut."""
+    out = bytearray()
+    for i in range(len(data)):
+        try:
+            out += decoder.decompress(data[i : i + 1])
+        except zlib.error:
+            break
+        if len(out) >= INFLATE_OUT_BYTES:
+            yield bytes(out)
+            out.clear()
+    yield bytes(out)
+
+
+def strip_bom(chunks: Iterator[bytes], seen: Any = None) -> Iterator[bytes]:
+    """Drop a UTF-8 byte-order mark at the start of an object (an encoding artifact, not data),
+    also when it arrives split over chunks; sets ``seen.bom_stripped`` when it does."""
+    it = iter(chunks)
+    head = b""
+    try:
+        while len(head) < len(UTF8_BOM):
+            chunk = next(it, None)
+            if chunk is None:
+                break
+            head += chunk
+    except ContentError:
+        if head:
+            yield head
+        raise
+    if head.startswith(UTF8_BOM):
+        head = head[len(UTF8_BOM) :]
+        if seen is not None:
+            seen.bom_stripped = True
+    yield head
+    yield from it
+
+
+@dataclass(frozen=True)
+class DamagedTail:
+    """Where the content became undecodable: the line it falls in (``line_offset`` physical
+    lines into the unit; None when nothing decoded at all), the part of that line decoded
+    before the damage, and why."""
+
+    line_offset: int | None
+    prefix: bytes
+    reason: str
 
 
 def line_blocks(
     chunks: Iterator[bytes], block_bytes: int, max_line_bytes: int
-) -> Iterator[tuple[int, bytes] | OversizedLine]:
+) -> Iterator[tuple[int, bytes] | OversizedLine | DamagedTail]:
     """Regroup a byte stream into blocks of whole lines, ~``block_bytes`` each.
 
     Yields ``(line_offset, block)`` (physical lines before the block) and, for a line longer
     than ``max_line_bytes``, an ``OversizedLine`` instead: such a line is skipped in constant
-    memory, keeping only its first 64 KiB for the quarantine entry.
+    memory, keeping only its first 64 KiB for the quarantine entry. When the stream fails
+    (``ContentError``), every complete line decoded before is still yielded, then one
+    ``DamagedTail`` for the rest: the same lines at every block size.
     """
-    buf = bytearray()
-    offset = 0
-    oversized: OversizedLine | None = None
-    for chunk in chunks:
-        if oversized is not None:
+    splitter = _LineSplitter(block_bytes, max_line_bytes)
+    try:
+        for chunk in chunks:
+            yield from splitter.feed(chunk)
+    except ContentError as exc:
+        yield from splitter.damaged(str(exc))
+        return
+    yield from splitter.finish()
+
+
+class _LineSplitter:
+    def __init__(self, block_bytes: int, max_line_bytes: int) -> None:
+        self.block_bytes = block_bytes
+        self.max_line_bytes = max_line_bytes
+        self.buf = bytearray()
+        self.offset = 0
+        self.oversized: OversizedLine | None = None
+        self.seen = False  # any byte at all
+
+    def feed(self, chunk: bytes) -> Iterator[tuple[int, bytes] | OversizedLine]:
+        self.seen = self.seen or bool(chunk)
+        if self.oversized is not None:
             nl = chunk.find(b"\n")
+            over = self.oversized
             if nl < 0:
-                oversized = OversizedLine(oversized.line_offset, oversized.prefix, oversized.length + len(chunk))
-                continue
-            yield OversizedLine(oversized.line_offset, oversized.prefix, oversized.length + nl)
-            oversized, offset, chunk = None, offset + 1, chunk[nl + 1 :]
+                self.oversized = OversizedLine(over.line_offset, over.prefix, over.length + len(chunk))
+                return
+            yield OversizedLine(over.line_offset, over.prefix, over.length + nl)
+            self.oversized, self.offset, chunk = None, self.offset + 1, chunk[nl + 1 :]
+        buf = self.buf
         buf += chunk
-        if len(buf) >= block_bytes:
-            cut = buf.rfind(b"\n")
-            if cut >= 0:
-                block = bytes(buf[: cut + 1])
-                del buf[: cut + 1]
-                yield offset, block
-                offset += block.count(b"\n")
-        if len(buf) > max_line_bytes and b"\n" not in buf:
-            oversized = OversizedLine(offset, bytes(buf[:RAW_LIMIT]), len(buf))
+        if len(buf) >= self.block_bytes:
+            yield from self._complete_lines()
+        if len(buf) > self.max_line_bytes and b"\n" not in buf:
+            self.oversized = OversizedLine(self.offset, bytes(buf[:RAW_LIMIT]), len(buf))
             buf.clear()
-    if oversized is not None:
-        yield oversized
-    elif buf:
-        yield offset, bytes(buf)
+
+    def _complete_lines(self) -> Iterator[tuple[int, bytes]]:
+        cut = self.buf.rfind(b"\n")
+        if cut >= 0:
+            block = bytes(self.buf[: cut + 1])
+            del self.buf[: cut + 1]
+            yield self.offset, block
+            self.offset += block.count(b"\n")
+
+    def finish(self) -> Iterator[tuple[int, bytes] | OversizedLine]:
+        if self.oversized is not None:
+            yield self.oversized
+        elif self.buf:
+            yield self.offset, bytes(self.buf)
+
+    def damaged(self, reason: str) -> Iterator[tuple[int, bytes] | DamagedTail]:
+        if self.oversized is not None:
+            yield DamagedTail(self.oversized.line_offset, self.oversized.prefix, reason)
+            return
+        yield from self._complete_lines()
+        yield DamagedTail(self.offset if self.seen else None, bytes(self.buf[:RAW_LIMIT]), reason)
 
 
 # ---- writing ------------------------------------------------------------------------------
@@ -240,6 +358,32 @@ def quarantine_entry(unit: WorkUnit, rejection: Rejection) -> dict[str, Any]:
     }
 
 
+#: Characters ``str.splitlines`` breaks lines at that JSON leaves unescaped: escaped in
+#: quarantine files so a reader that splits decoded text still sees one entry per line.
+_LINE_BREAKS = str.maketrans({"\x85": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029"})
+
+
+def _entry_line(entry: dict[str, Any]) -> bytes:
+    text = json.dumps(entry, ensure_ascii=False).translate(_LINE_BREAKS) + "\n"
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate (say, in record_type): written as a \u escape
+        return (json.dumps(entry) + "\n").encode("ascii")
+
+
+def quarantine_object_key(settings: TransformSettings, unit: WorkUnit) -> str:
+    """The unit's quarantine key, within S3's 1,024-byte limit: the dataset label is the bronze
+    key's first segment and can itself be nearly 1,024 bytes, so a long one is cut and made
+    unique again with a hash (the entries name the full source key)."""
+    key = quarantine_key(settings.quarantine_prefix, unit.dataset, unit.output_name)
+    if len(key.encode("utf-8", "surrogatepass")) <= S3_MAX_KEY_BYTES:
+        return key
+    digest = hashlib.sha256(unit.dataset.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+    room = S3_MAX_KEY_BYTES - len(quarantine_key(settings.quarantine_prefix, "", unit.output_name)) - len(digest) - 1
+    label = unit.dataset.encode("utf-8")[: max(room, 0)].decode("utf-8", "ignore")
+    return quarantine_key(settings.quarantine_prefix, f"{label}~{digest}", unit.output_name)
+
+
 # ---- the unit -----------------------------------------------------------------------------
 
 
@@ -280,6 +424,7 @@ class _UnitRun:
     writers: PartitionWriters
     result: UnitResult = field(default_factory=UnitResult)
     rejections: list[Rejection] = field(default_factory=list)
+    bom_stripped: bool = False
 
     def take(self, parsed: ParsedBlock) -> None:
         for record_type, tables in parsed.tables.items():
@@ -307,39 +452,47 @@ class _UnitRun:
         if unit.compression == "gzip":
             chunks = gunzip(chunks, settings.max_decompressed_bytes)
         if unit.start == 0:
-            chunks = strip_bom(chunks)
+            chunks = strip_bom(chunks, self)
         return self._validate_document(chunks) if unit.format == "json" else self._validate_lines(chunks)
 
     def _validate_lines(self, chunks: Iterator[bytes]) -> int:
         first_line, settings = self.unit.first_line, self.settings
         lines = 0
-        try:
-            for item in line_blocks(chunks, settings.parse_block_bytes, settings.max_line_bytes):
-                if isinstance(item, OversizedLine):
-                    reason = f"line is {item.length} bytes, over the MAX_LINE_BYTES limit of {settings.max_line_bytes}"
-                    self.reject(first_line + item.line_offset, reason, item.prefix)
-                    lines = item.line_offset + 1
-                    continue
+        for item in line_blocks(chunks, settings.parse_block_bytes, settings.max_line_bytes):
+            if isinstance(item, OversizedLine):
+                reason = f"line is {item.length} bytes, over the MAX_LINE_BYTES limit of {settings.max_line_bytes}"
+                self.reject(first_line + item.line_offset, reason, item.prefix)
+                lines = item.line_offset + 1
+            elif isinstance(item, DamagedTail):
+                line = None if item.line_offset is None else first_line + item.line_offset
+                self.reject(line, f"{item.reason}; content from here on was not read", item.prefix)
+                lines = 0 if item.line_offset is None else item.line_offset + 1
+            else:
                 offset, block = item
                 self.take(self.validator.parse_block(block, first_line + offset, self.ctx))
                 lines = offset + physical_lines(block)
-        except ContentError as exc:
-            self.reject(first_line + lines if lines else None, f"{exc}; content from here on was not read")
+        if not lines and self.bom_stripped:
+            self.result.blank_lines += 1  # the object was a BOM alone: one line, blank once it is dropped
+            lines = 1
         return lines
 
     def _validate_document(self, chunks: Iterator[bytes]) -> int:
         """A ``.json`` object: one JSON array of records, one record, or (mislabelled) JSON Lines."""
         limit = self.settings.max_json_document_bytes
         data = bytearray()
-        for chunk in chunks:
-            data += chunk
-            if len(data) > limit:
-                reason = f"JSON document exceeds MAX_JSON_DOCUMENT_BYTES ({limit}); write JSON Lines instead"
-                self.reject(None, reason, bytes(data[:RAW_LIMIT]))
-                return 0
+        try:
+            for chunk in chunks:
+                data += chunk
+                if len(data) > limit:
+                    reason = f"JSON document exceeds MAX_JSON_DOCUMENT_BYTES ({limit}); write JSON Lines instead"
+                    self.reject(None, reason, bytes(data[:RAW_LIMIT]))
+                    return 0
+        except ContentError as exc:  # a .json.gz that does not decompress: the document is lost whole
+            self.reject(None, f"{exc}; the document was not read", bytes(data[:RAW_LIMIT]))
+            return 0
         raw = bytes(data)
         try:
-            document = json.loads(raw)
+            document = loads_strict(raw)  # as strict as a JSON Lines line
         except (ValueError, RecursionError) as exc:
             stripped = raw.strip()
             if stripped.startswith(b"{") and b"\n" in stripped:
@@ -351,7 +504,8 @@ class _UnitRun:
         parsed = ParsedBlock()
         rows: dict[str, list[dict[str, Any]]] = {}
         for position, obj in enumerate(items, start=1):
-            element_raw = json.dumps(obj, ensure_ascii=False).encode("utf-8")
+            # surrogatepass: a lone \ud800 escape is valid JSON; its element is judged, not fatal
+            element_raw = json.dumps(obj, ensure_ascii=False).encode("utf-8", "surrogatepass")
             outcome = self.validator.validate_object(obj, position, element_raw, self.ctx)
             if isinstance(outcome, Rejection):
                 parsed.rejections.append(outcome)
@@ -389,11 +543,11 @@ def process_unit(
         result.partitions = dict(writers.rows)
         result.rows = sum(writers.rows.values())
     if run.rejections:
-        body = "".join(json.dumps(quarantine_entry(unit, r), ensure_ascii=False) + "\n" for r in run.rejections)
+        body = b"".join(_entry_line(quarantine_entry(unit, r)) for r in run.rejections)
         s3.put_object(
             Bucket=settings.silver_bucket,
-            Key=quarantine_key(settings.quarantine_prefix, unit.dataset, unit.output_name),
-            Body=body.encode("utf-8"),
+            Key=quarantine_object_key(settings, unit),
+            Body=body,
             ContentType="application/x-ndjson",
         )
         result.quarantined = len(run.rejections)

@@ -9,11 +9,14 @@ from typing import Annotated, ClassVar
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, StrictStr, StringConstraints
 
+#: A UTC offset: ±HH:MM or ±HHMM, hours 00-23 and minutes 00-59 (Python would take +00:60 as
+#: one hour; Arrow rejects it, and it is not ISO-8601).
+_OFFSET = r"[+-]([01]\d|2[0-3]):?[0-5]\d"
 #: ISO-8601 extended date-time with optional seconds, fraction (≤ 6 digits) and zone.
 #: No zone means UTC. Dates alone, week dates, basic format and epoch numbers are rejected.
-ISO_DATETIME_PATTERN = r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:?\d{2})?$"
+ISO_DATETIME_PATTERN = rf"^\d{{4}}-\d{{2}}-\d{{2}}[T ]\d{{2}}:\d{{2}}(:\d{{2}}(\.\d{{1,6}})?)?(Z|{_OFFSET})?$"
 _ISO_DATETIME = re.compile(ISO_DATETIME_PATTERN)
-ZONE_SUFFIX_PATTERN = r"(Z|[+-]\d{2}:?\d{2})$"
+ZONE_SUFFIX_PATTERN = rf"(Z|{_OFFSET})$"
 
 
 def parse_event_time(value: object) -> datetime:
@@ -27,7 +30,10 @@ def parse_event_time(value: object) -> datetime:
         raise ValueError(f"{value[:64]!r} is not a valid date-time: {exc}") from exc
     if parsed.tzinfo is None:
         return parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)
+    try:
+        return parsed.astimezone(UTC)
+    except OverflowError as exc:  # an offset that moves 0001-01-01 or 9999-12-31 out of range
+        raise ValueError(f"{value[:64]!r} is out of range in UTC") from exc
 
 
 def _encodable(value: str) -> str:
