@@ -63,19 +63,24 @@ resource "aws_lambda_function" "this" {
   #checkov:skip=CKV_AWS_115:Concurrency is bounded by the SQS event source mapping (maximum_concurrency); reserved concurrency is optional (reserved_concurrent_executions) because it consumes the account pool.
   #checkov:skip=CKV_AWS_116:A dead-letter target is set for asynchronously invoked functions (dead_letter_target_arn); SQS-triggered functions rely on the source queue's redrive to its DLQ instead.
   #checkov:skip=CKV_AWS_50:X-Ray tracing is optional (tracing_mode); structured logs and EMF metrics are the primary telemetry.
-  function_name                  = var.function_name
-  description                    = var.description
-  role                           = module.role.arn
-  filename                       = var.artifact_bucket == null ? var.filename : null
-  s3_bucket                      = var.artifact_bucket
-  s3_key                         = var.artifact_bucket == null ? null : aws_s3_object.code[0].key
-  source_code_hash               = filebase64sha256(var.filename)
-  handler                        = var.handler
-  runtime                        = var.runtime
-  architectures                  = [var.architecture]
-  memory_size                    = var.memory_size
-  timeout                        = var.timeout
-  layers                         = var.layers
+  function_name    = var.function_name
+  description      = var.description
+  role             = module.role.arn
+  filename         = var.artifact_bucket == null ? var.filename : null
+  s3_bucket        = var.artifact_bucket
+  s3_key           = var.artifact_bucket == null ? null : aws_s3_object.code[0].key
+  source_code_hash = filebase64sha256(var.filename)
+  handler          = var.handler
+  runtime          = var.runtime
+  architectures    = [var.architecture]
+  memory_size      = var.memory_size
+  timeout          = var.timeout
+  layers           = var.layers
+
+  ephemeral_storage {
+    size = var.ephemeral_storage_mb
+  }
+
   reserved_concurrent_executions = coalesce(var.reserved_concurrent_executions, -1)
   tags                           = var.tags
 

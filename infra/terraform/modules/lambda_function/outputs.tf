@@ -32,3 +32,8 @@ output "role_policy_json" {
   description = "Inline policy of the function's execution role."
   value       = module.role.policy_json
 }
+
+output "ephemeral_storage_mb" {
+  description = "Size of the function's /tmp in MB."
+  value       = aws_lambda_function.this.ephemeral_storage[0].size
+}

@@ -92,6 +92,18 @@ variable "timeout" {
   type        = number
 }
 
+variable "ephemeral_storage_mb" {
+  description = "Size of the function's /tmp in MB (512, Lambda's default and free tier, up to 10240)."
+  type        = number
+  nullable    = false
+  default     = 512
+
+  validation {
+    condition     = var.ephemeral_storage_mb >= 512 && var.ephemeral_storage_mb <= 10240 && floor(var.ephemeral_storage_mb) == var.ephemeral_storage_mb
+    error_message = "Lambda ephemeral storage is a whole number of MB from 512 to 10240."
+  }
+}
+
 variable "environment_variables" {
   description = "Environment variables of the function."
   type        = map(string)

@@ -6,6 +6,21 @@ moved {
   to   = module.transform.module.role
 }
 
+locals {
+  # /tmp of the transform: a unit's silver Parquet is staged there (elt/silver.py, one file per
+  # partition, removed after the unit) before upload, so /tmp must hold the output of the largest
+  # input the function can get through before its timeout:
+  #   input  <= timeout_s x 30 MB/s of JSON per vCPU x (memory_mb / 1769 MB per vCPU)
+  #             (bench W1: 165.6 MB of JSON Lines in 5.6 CPU-s, about 29.4 MB/s on one vCPU)
+  #   output <= input x 0.5 (bench W1 wrote 31.8 MB of Parquet for 165.6 MB: 0.19; 0.5 leaves
+  #             room for less compressible data)
+  # dev (1769 MB, 90 s): 90 x 30 x 1 x 0.5 = 1350 MB; prod (2048 MB, 120 s): 2084 MB;
+  # the defaults (1024 MB, 120 s): 1042 MB. Lambda allows 512 to 10240 MB.
+  transform_ephemeral_storage_mb = min(10240, max(512, ceil(
+    var.transform_timeout_seconds * 30 * (var.transform_memory_mb / 1769) * 0.5
+  )))
+}
+
 module "transform" {
   source     = "../lambda_function"
   depends_on = [module.artifacts_bucket]
@@ -21,6 +36,7 @@ module "transform" {
   architecture                   = local.lambda_runtime.architecture
   memory_size                    = var.transform_memory_mb
   timeout                        = var.transform_timeout_seconds
+  ephemeral_storage_mb           = local.transform_ephemeral_storage_mb
   layers                         = var.transform_layers
   reserved_concurrent_executions = var.transform_reserved_concurrency
   log_retention_days             = var.log_retention_days

@@ -274,6 +274,13 @@ run "features_on" {
     error_message = "ge_emit_events_from_transform must allow events:PutEvents."
   }
 
+  # /tmp holds a unit's Parquet: sized from timeout and memory (transform.tf), here the defaults
+  # (120 s, 1024 MB): 120 x 30 x 1024 / 1769 x 0.5 = 1042 MB.
+  assert {
+    condition     = module.transform.ephemeral_storage_mb == 1042
+    error_message = "The transform's ephemeral storage does not follow its timeout and memory."
+  }
+
   assert {
     condition     = output.glue_database_name == "elt_test_silver" && output.glue_crawler_name == "elt-test-silver"
     error_message = "Unexpected Glue names."
