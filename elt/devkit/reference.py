@@ -11,7 +11,8 @@ knowing"; docs/reliability.md, "Gzip"):
 * gzip: members back to back; zero bytes after a complete member are padding (as ``gzip -d``
   accepts); anything else after a member must be another member. Damage (corrupt, truncated,
   trailing garbage, over the decompressed ceiling) keeps the lines decoded before it and adds one
-  entry for the damaged tail; with nothing decoded, one entry for the whole object (``line`` None);
+  entry for the damaged tail; with nothing decoded (a BOM alone is nothing), one entry for the
+  whole object (``line`` None);
 * a UTF-8 BOM at the start of the (decompressed) object is dropped; anywhere else it is data;
 * a blank line is empty or JSON whitespace only (space, tab, CR) and has no outcome;
 * every other line has exactly one outcome: a row or a rejection.
@@ -167,11 +168,11 @@ def read_object(
     damaged = False
     if gzip:
         data, damaged = inflate(data, limits.max_decompressed_bytes)
-        if damaged and (not data or fmt == "json"):
-            verdicts.whole = 1
-            return verdicts
     if data.startswith(_BOM):
         data = data[len(_BOM) :]
+    if damaged and (not data or fmt == "json"):  # nothing decoded (a BOM alone is nothing)
+        verdicts.whole = 1
+        return verdicts
     if fmt == "json" and _read_document(data, window, limits, uri, ingested_at, verdicts):
         return verdicts
     lines = data.split(b"\n")

@@ -39,34 +39,50 @@ FIELDS = {
 }
 
 
+# Strategies are built once here, not inside the composites: building one per draw costs more
+# than the production run it feeds.
+_ODD_TIMES = st.sampled_from([None, 1_700_000_000, "2026-01-01", "yesterday", "", "2026-01-01T00:00:00Z\n"])
+_YEARS = st.sampled_from([1, 1999, 2000, 2026, 2030, 9999])
+_MONTHS = st.sampled_from([1, 2, 12, 13])
+_DAYS = st.sampled_from([1, 2, 28, 29, 30, 31, 0])
+_HOURS = st.sampled_from([0, 1, 23, 24])
+_MINUTES = st.sampled_from([0, 30, 59, 60])
+_SEPARATORS = st.sampled_from("T T t")
+_SECONDS = st.sampled_from([None, 0, 59, 60])
+_FRACTIONS = st.sampled_from(["", ".5", ".123456", ".1234567"])
+_ZONES = st.sampled_from(["", "Z", "z", "+00:00", "-00:00", "+01:00", "-01:00", "+05:30", "+0530", "+23:59"])
+_BAD_ZONES = st.sampled_from(["+00:60", "+24:00", "+2360", "+01", "-99:99", "+1:00"])
+_DIE = {n: st.integers(0, n) for n in (1, 5, 7, 9, 15)}
+_INDEX = st.integers(0, 1 << 16)
+_BOOL = st.booleans()
+
+
 @st.composite
 def event_times(draw: st.DrawFn) -> Any:
     """ISO-8601 strings near the window (2000-01-01 … 2030-01-02) and the format's edges."""
-    if draw(st.integers(0, 9)) == 0:
-        return draw(st.sampled_from([None, 1_700_000_000, "2026-01-01", "yesterday", "", "2026-01-01T00:00:00Z\n"]))
-    year = draw(st.sampled_from([1, 1999, 2000, 2026, 2030, 9999]))
-    month = draw(st.sampled_from([1, 2, 12, 13]))
-    day = draw(st.sampled_from([1, 2, 28, 29, 30, 31, 0]))
-    hour, minute = draw(st.sampled_from([0, 1, 23, 24])), draw(st.sampled_from([0, 30, 59, 60]))
-    text = f"{year:04d}-{month:02d}-{day:02d}{draw(st.sampled_from('T T t'))}{hour:02d}:{minute:02d}"
-    seconds = draw(st.sampled_from([None, 0, 59, 60]))
+    if draw(_DIE[9]) == 0:
+        return draw(_ODD_TIMES)
+    year, month, day, hour, minute = draw(_YEARS), draw(_MONTHS), draw(_DAYS), draw(_HOURS), draw(_MINUTES)
+    text = f"{year:04d}-{month:02d}-{day:02d}{draw(_SEPARATORS)}{hour:02d}:{minute:02d}"
+    seconds = draw(_SECONDS)
     if seconds is not None:
-        text += f":{seconds:02d}" + draw(st.sampled_from(["", ".5", ".123456", ".1234567"]))
-    zone = draw(st.sampled_from(["", "Z", "z", "+00:00", "-00:00", "+01:00", "-01:00", "+05:30", "+0530", "+23:59"]))
-    if draw(st.integers(0, 5)) == 0:
-        zone = draw(st.sampled_from(["+00:60", "+24:00", "+2360", "+01", "-99:99", "+1:00"]))
-    return text + zone
+        text += f":{seconds:02d}" + draw(_FRACTIONS)
+    return text + draw(_BAD_ZONES if draw(_DIE[5]) == 0 else _ZONES)
+
+
+_EVENT_TIMES = event_times()
+_RECORD_TYPES = st.sampled_from(RECORD_TYPES)
+_FIELD_NAMES = st.lists(st.sampled_from(sorted(FIELDS)), max_size=6, unique=True)
 
 
 @st.composite
 def records(draw: st.DrawFn) -> dict[str, Any]:
     record: dict[str, Any] = {}
-    if draw(st.integers(0, 15)):
-        record["record_type"] = draw(st.sampled_from(RECORD_TYPES))
-    if draw(st.integers(0, 15)):
-        record["event_time"] = draw(event_times())
-    names = draw(st.lists(st.sampled_from(sorted(FIELDS)), max_size=6, unique=True))
-    for name in names:
+    if draw(_DIE[15]):
+        record["record_type"] = draw(_RECORD_TYPES)
+    if draw(_DIE[15]):
+        record["event_time"] = draw(_EVENT_TIMES)
+    for name in draw(_FIELD_NAMES):
         record[name] = draw(FIELDS[name])
     return record
 
@@ -82,118 +98,146 @@ MUTATIONS = [
 ]  # fmt: skip
 
 
+_ODD_LINES = st.sampled_from(
+    [b"", b" ", b"   ", b"\t \t  ", b"\r", b" \r", b"\x0b", b"\x0c", b"\xc2\xa0", b"\x00"]
+) | st.sampled_from([b"[]", b"null", b"1", b'"s"', b"{}", b"\xef\xbb\xbf", b"{", b"}", b"{}{}"])
+_RECORDS = records()
+_MUTATIONS = st.sampled_from(MUTATIONS)
+_BYTE = st.integers(0, 255)
+_FEW_BYTES = st.binary(min_size=1, max_size=3)
+_PAD = st.sampled_from([b"", b" ", b"\t"])
+_TRAIL = st.sampled_from([b"", b" ", b" \t "])
+_NON_FINITE = st.sampled_from([b"Infinity", b"-Infinity"])
+_NUMBER_FIELDS = st.sampled_from([b'"x"', b'"weight_kg"', b'"unit_price"'])
+_DIGITS = st.sampled_from([20, 400, 4300, 4301, 5000])
+_NON_UTF8 = st.sampled_from([b"\xff", b"\xc3", b"\xed\xa0\x80", b"\xe9"])
+
+
 @st.composite
 def lines(draw: st.DrawFn) -> bytes:
     """One line (without its newline)."""
-    if draw(st.integers(0, 7)) == 0:
-        return draw(
-            st.sampled_from([b"", b" ", b"   ", b"\t \t  ", b"\r", b" \r", b"\x0b", b"\x0c", b"\xc2\xa0", b"\x00"])
-            | st.sampled_from([b"[]", b"null", b"1", b'"s"', b"{}", b"\xef\xbb\xbf", b"{", b"}", b"{}{}"])
-        )
-    record = draw(records())
-    line = _render(record, draw(st.booleans()), draw(st.booleans()))
-    mutation = draw(st.sampled_from(MUTATIONS))
-    return _mutate(draw, line, record, mutation)
+    if draw(_DIE[7]) == 0:
+        return draw(_ODD_LINES)
+    record = draw(_RECORDS)
+    line = _render(record, draw(_BOOL), draw(_BOOL))
+    return _mutate(draw, line, record, draw(_MUTATIONS))
 
 
 def _mutate(draw: st.DrawFn, line: bytes, record: dict[str, Any], mutation: str) -> bytes:  # noqa: C901
-    position = draw(st.integers(0, max(len(line) - 1, 0)))
+    position = draw(_INDEX) % max(len(line), 1)
     if mutation == "dup_key" and record:
-        key = draw(st.sampled_from(sorted(record)))
+        key = sorted(record)[draw(_INDEX) % len(record)]
         return b"{" + json.dumps(key).encode() + b": " + json.dumps(record[key]).encode() + b", " + line[1:]
     if mutation == "dup_unknown_key":
         return b'{"x": 1, "x": 2, ' + line[1:] if len(line) > 2 else line
     if mutation in ("nan", "infinity"):
-        token = b"NaN" if mutation == "nan" else draw(st.sampled_from([b"Infinity", b"-Infinity"]))
-        field = draw(st.sampled_from([b'"x"', b'"weight_kg"', b'"unit_price"']))
+        token = b"NaN" if mutation == "nan" else draw(_NON_FINITE)
+        field = draw(_NUMBER_FIELDS)
         return b"{" + field + b": " + token + b", " + line[1:] if len(line) > 2 else line
     if mutation == "huge_int":
-        digits = draw(st.sampled_from([20, 400, 4300, 4301, 5000]))
+        digits = draw(_DIGITS)
         return b'{"x": ' + b"7" * digits + b", " + line[1:] if len(line) > 2 else line
     if mutation == "two_objects":
-        return line + draw(st.sampled_from([b"", b" "])) + line
+        return line + draw(_PAD) + line
     if mutation == "bom":
         return b"\xef\xbb\xbf" + line
     if mutation == "pad":
-        return draw(st.sampled_from([b"", b" ", b"\t"])) + line + draw(st.sampled_from([b"", b" ", b" \t "]))
+        return draw(_PAD) + line + draw(_TRAIL)
     if mutation == "cr":
         return line + b"\r"
     if mutation == "flip" and line:
-        return line[:position] + bytes([draw(st.integers(0, 255))]) + line[position + 1 :]
+        return line[:position] + bytes([draw(_BYTE)]) + line[position + 1 :]
     if mutation == "insert":
-        return line[:position] + draw(st.binary(min_size=1, max_size=3)) + line[position:]
+        return line[:position] + draw(_FEW_BYTES) + line[position:]
     if mutation == "delete":
         return line[:position] + line[position + 1 :]
     if mutation == "truncate":
         return line[:position]
     if mutation == "non_utf8":
-        return line[:position] + draw(st.sampled_from([b"\xff", b"\xc3", b"\xed\xa0\x80", b"\xe9"])) + line[position:]
+        return line[:position] + draw(_NON_UTF8) + line[position:]
     if mutation == "indent":
         return json.dumps(record, indent=1).encode("utf-8", "surrogatepass")  # an object over several lines
     return line
 
 
+_LINE_LISTS = st.lists(lines(), max_size=25)
+_TAILS = st.sampled_from([b" " * 200 + b"\n", b"x" * 7000, b"\n" * 3])  # long lines, trailing blanks
+
+
 @st.composite
 def jsonl_bodies(draw: st.DrawFn) -> bytes:
-    body = draw(st.lists(lines(), max_size=25))
-    newline = b"\r\n" if draw(st.integers(0, 9)) == 0 else b"\n"
+    body = draw(_LINE_LISTS)
+    newline = b"\r\n" if draw(_DIE[9]) == 0 else b"\n"
     data = newline.join(body)
-    if draw(st.booleans()) and body:
+    if draw(_BOOL) and body:
         data += newline
-    if draw(st.integers(0, 7)) == 0:
+    if draw(_DIE[7]) == 0:
         data = b"\xef\xbb\xbf" + data
-    if draw(st.integers(0, 15)) == 0:
-        data += draw(st.sampled_from([b" " * 200 + b"\n", b"x" * 7000, b"\n" * 3]))  # long lines, trailing blanks
+    if draw(_DIE[15]) == 0:
+        data += draw(_TAILS)
     return data
+
+
+_JSONL_BODIES = jsonl_bodies()
+_DOCUMENT_KINDS = st.sampled_from(["array", "object", "lines", "mutated"])
+_RECORD_LISTS = st.lists(_RECORDS, max_size=10)
+_DOCUMENT_MUTATIONS = st.sampled_from(["flip", "insert", "delete", "truncate", "non_utf8", "bom"])
 
 
 @st.composite
 def json_documents(draw: st.DrawFn) -> bytes:
-    kind = draw(st.sampled_from(["array", "object", "lines", "mutated"]))
-    recs = draw(st.lists(records(), max_size=10))
+    kind = draw(_DOCUMENT_KINDS)
+    recs = draw(_RECORD_LISTS)
     if kind == "array":
-        return _render_any(recs, draw(st.booleans()))
+        return _render_any(recs, draw(_BOOL))
     if kind == "object":
-        return _render_any(recs[0] if recs else {}, draw(st.booleans()))
+        return _render_any(recs[0] if recs else {}, draw(_BOOL))
     if kind == "lines":
-        return draw(jsonl_bodies())
-    data = _render_any(recs, True)
-    return _mutate(draw, data, {}, draw(st.sampled_from(["flip", "insert", "delete", "truncate", "non_utf8", "bom"])))
+        return draw(_JSONL_BODIES)
+    return _mutate(draw, _render_any(recs, True), {}, draw(_DOCUMENT_MUTATIONS))
 
 
 def _render_any(value: Any, ascii_only: bool) -> bytes:
     return json.dumps(value, ensure_ascii=ascii_only).encode("utf-8", "surrogatepass")
 
 
-@st.composite
+_CUTS = st.lists(_INDEX, max_size=3)
+_DAMAGES = st.sampled_from(["none", "none", "zeros", "garbage", "truncate", "flip", "zeros_then_garbage"])
+_GARBAGE = st.binary(min_size=1, max_size=20)
+
+
 def gzipped(draw: st.DrawFn, content: bytes) -> bytes:
     """``content`` as gzip: one or several members, then maybe padding, garbage or damage."""
-    cuts = sorted(draw(st.lists(st.integers(0, len(content)), max_size=3)))
+    cuts = sorted(c % (len(content) + 1) for c in draw(_CUTS))
     pieces = [content[a:b] for a, b in zip([0, *cuts], [*cuts, len(content)], strict=True)]
     data = b"".join(gzip.compress(p, mtime=0) for p in pieces)
-    damage = draw(st.sampled_from(["none", "none", "zeros", "garbage", "truncate", "flip", "zeros_then_garbage"]))
+    damage = draw(_DAMAGES)
     if damage == "zeros":
-        data += b"\0" * draw(st.integers(1, 600))
+        data += b"\0" * (1 + draw(_INDEX) % 600)
     elif damage == "garbage":
-        data += draw(st.binary(min_size=1, max_size=20))
+        data += draw(_GARBAGE)
     elif damage == "zeros_then_garbage":
-        data += b"\0" * draw(st.integers(1, 20)) + b"junk"
+        data += b"\0" * (1 + draw(_INDEX) % 20) + b"junk"
     elif damage == "truncate":
-        data = data[: draw(st.integers(0, len(data)))]
+        data = data[: draw(_INDEX) % (len(data) + 1)]
     elif damage == "flip":
-        i = draw(st.integers(0, len(data) - 1))
-        data = data[:i] + bytes([data[i] ^ (1 << draw(st.integers(0, 7)))]) + data[i + 1 :]
+        i = draw(_INDEX) % len(data)
+        data = data[:i] + bytes([data[i] ^ (1 << draw(_INDEX) % 8)]) + data[i + 1 :]
     return data
+
+
+_SUFFIXES = st.sampled_from([".jsonl", ".jsonl", ".json", ".jsonl.gz", ".json.gz", ".txt"])
+_DOCUMENTS = json_documents()
+_PREFIXES = st.sampled_from(["bronze/fuzz/", "bronze/" + "d" * 980 + "/", "bronze/ü/"])
 
 
 @st.composite
 def objects(draw: st.DrawFn) -> tuple[str, bytes]:
     """A key (its suffix picks the format) and the object's bytes."""
-    suffix = draw(st.sampled_from([".jsonl", ".jsonl", ".json", ".jsonl.gz", ".json.gz", ".txt"]))
-    content = draw(json_documents() if suffix.startswith(".json") and ".jsonl" not in suffix else jsonl_bodies())
-    data = draw(gzipped(content)) if suffix.endswith(".gz") else content
-    prefix = draw(st.sampled_from(["bronze/fuzz/", "bronze/" + "d" * 980 + "/", "bronze/ü/"]))
-    return prefix + "o" + suffix, data
+    suffix = draw(_SUFFIXES)
+    content = draw(_DOCUMENTS if suffix in (".json", ".json.gz") else _JSONL_BODIES)
+    data = gzipped(draw, content) if suffix.endswith(".gz") else content
+    return draw(_PREFIXES) + "o" + suffix, data
 
 
 WORK_UNIT_BYTES = [1, 2, 7, 64, 333, 1 << 30]
