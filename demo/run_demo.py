@@ -132,7 +132,7 @@ def run_catalog_and_workflows(out: dict[str, Any], now: Landed) -> tuple[dict[st
         started = time.time()
         (record_type, dt), _ = now.rows.most_common(1)[0]
         with console.status(f"GE quality gate (Step Functions → Glue job on local Spark) on {record_type} dt={dt}"):
-            done = workflows.wait(sfn, workflows.start(sfn, "ge", {"record_type": record_type, "dt": dt}), 900)
+            done = workflows.wait(sfn, workflows.start(sfn, "ge", [{"record_type": record_type, "dt": dt}])[0], 900)
         timings["GE quality gate workflow"] = time.time() - started
         ok = ok and done["status"] == "SUCCEEDED"
         result = json.loads(done.get("output") or "{}").get("result", done.get("cause", ""))
@@ -142,7 +142,7 @@ def run_catalog_and_workflows(out: dict[str, Any], now: Landed) -> tuple[dict[st
         request = {"src_prefix": "bronze/shipments/", "record_type": "shipments", "window_hours": 1,
                    "min_parquet_objects": 1, "poll_interval_seconds": 2, "max_attempts": 150}  # fmt: skip
         with console.status("ops workflow: replaying the last hour of bronze/shipments/ and polling silver"):
-            done = workflows.wait(sfn, workflows.start(sfn, "ops", request), 600)
+            done = workflows.wait(sfn, workflows.start(sfn, "ops", [request])[0], 600)
         timings["ops replay workflow"] = time.time() - started
         ok = ok and done["status"] == "SUCCEEDED"
         state = json.loads(done.get("output") or "{}")

@@ -1,6 +1,7 @@
 # Step Functions workflows on ENV (local cloud by default): the ops replay and the GE gate.
 #
 #   make ops-start OPS_WINDOW_HOURS=6 [OPS_RECORD_TYPE=shipments] [WAIT=1] && make ops-status
+#   make ge-start                      # the newest dt partition of every dataset in silver
 #   make ge-start GE_RECORD_TYPE=shipments GE_DT=2026-11-20 [GE_RESULT_PREFIX=ge-results] [WAIT=1]
 #   make ops-history / make ge-history
 
@@ -35,7 +36,7 @@ ops-status: $(VENV)/.installed ## Status and output of the last ops-start execut
 ops-history: $(VENV)/.installed ## Event history of the last ops-start execution
 	@$(WORKFLOWS) history ops
 
-ge-start: $(VENV)/.installed ## Validate one silver partition with the GE gate: GE_RECORD_TYPE= GE_DT= [GE_RESULT_PREFIX=] [WAIT=1]
+ge-start: $(VENV)/.installed ## GE gate on the newest dt of every dataset, or narrowed: [GE_RECORD_TYPE=] [GE_DT=] [GE_RESULT_PREFIX=] [WAIT=1]
 	@$(WORKFLOWS) start ge $(call opt,--record-type,$(GE_RECORD_TYPE)) $(call opt,--dt,$(GE_DT)) \
 	  $(call opt,--result-prefix,$(GE_RESULT_PREFIX)) $(if $(WAIT),--wait)
 

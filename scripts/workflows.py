@@ -3,10 +3,11 @@
 
   python -m scripts.workflows start ops --window-hours 6 --record-type shipments [--wait]
   python -m scripts.workflows start ge --record-type shipments --dt 2024-06-01 [--wait]
-  python -m scripts.workflows status ops        # the last started execution (or --execution ARN)
-  python -m scripts.workflows history ge        # its events, oldest first
+  python -m scripts.workflows start ge          # the newest dt partition of every dataset in silver
+  python -m scripts.workflows status ops        # the last started execution(s) (or --execution ARN)
+  python -m scripts.workflows history ge        # their events, oldest first
 
-``start`` writes the execution ARN to ``.last_<workflow>_execution`` (what ``status`` and
+``start`` writes the execution ARNs to ``.last_<workflow>_execution`` (what ``status`` and
 ``history`` read). Exit codes: 0 started / SUCCEEDED (or still RUNNING for ``status``), 1 the
 execution failed or the stack has no such workflow, 2 usage errors.
 """
@@ -17,10 +18,12 @@ import argparse
 import json
 import sys
 import time
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from elt import layout
 from scripts.stack import StackError, client, outputs, state_file
 
 WORKFLOWS = {"ops": "ops_state_machine_arn", "ge": "ge_state_machine_arn"}
@@ -55,31 +58,66 @@ def ops_input(args: argparse.Namespace) -> dict[str, Any]:
     return {k: v for k, v in fields.items() if v not in (None, "")}
 
 
-def ge_input(args: argparse.Namespace) -> dict[str, Any]:
-    if not args.record_type or not args.dt:
-        raise ValueError("ge needs --record-type and --dt (GE_RECORD_TYPE= GE_DT=)")
-    datetime.strptime(args.dt, "%Y-%m-%d")  # ValueError names the format
-    request: dict[str, Any] = {"record_type": args.record_type, "dt": args.dt}
-    if args.result_prefix:
-        request["result_prefix"] = args.result_prefix.strip("/")
-    return request
+def silver_partitions(s3: Any, bucket: str, silver_prefix: str = layout.SILVER_PREFIX) -> dict[str, list[str]]:
+    """record_type -> its ``dt`` partitions in silver, oldest first (one listing per dataset)."""
+    found: dict[str, list[str]] = {}
+    paginator = s3.get_paginator("list_objects_v2")
+    for page in paginator.paginate(Bucket=bucket, Prefix=f"{silver_prefix}/", Delimiter="/"):
+        for common in page.get("CommonPrefixes", []):
+            record_type = common["Prefix"].removeprefix(f"{silver_prefix}/").strip("/")
+            days = [
+                p["Prefix"].rstrip("/").rsplit("dt=", 1)[-1]
+                for sub in paginator.paginate(Bucket=bucket, Prefix=common["Prefix"], Delimiter="/")
+                for p in sub.get("CommonPrefixes", [])
+                if "/dt=" in p["Prefix"]
+            ]
+            if days:
+                found[record_type] = sorted(days)
+    return found
 
 
-def start(sfn: Any, workflow: str, request: dict[str, Any]) -> str:
+def ge_inputs(args: argparse.Namespace, partitions: Callable[[], dict[str, list[str]]]) -> list[dict[str, Any]]:
+    """One gate request per partition: GE_RECORD_TYPE and GE_DT narrow it; without them, the newest
+    ``dt`` of every dataset in silver (of GE_RECORD_TYPE alone, or every dataset that has GE_DT)."""
+    if args.dt:
+        datetime.strptime(args.dt, "%Y-%m-%d")  # ValueError names the format
+    if args.record_type and args.dt:
+        chosen = [(args.record_type, args.dt)]
+    else:
+        found = partitions()
+        if args.record_type:
+            found = {args.record_type: found.get(args.record_type, [])}
+        chosen = [
+            (record_type, args.dt if args.dt else days[-1])
+            for record_type, days in sorted(found.items())
+            if days and (not args.dt or args.dt in days)
+        ]
+        if not chosen:
+            narrowed = " ".join(f for f in (args.record_type, args.dt) if f) or "any dataset"
+            raise ValueError(f"silver has no partition for {narrowed}: seed first (make seed) or give GE_DT=")
+    extra = {"result_prefix": args.result_prefix.strip("/")} if args.result_prefix else {}
+    return [{"record_type": record_type, "dt": dt, **extra} for record_type, dt in chosen]
+
+
+def start(sfn: Any, workflow: str, requests: list[dict[str, Any]]) -> list[str]:
+    """Start one execution per request; remember them all (what ``status`` and ``history`` read)."""
     arn = state_machine_arn(workflow)
-    name = f"{workflow}-{datetime.now().strftime('%Y%m%dT%H%M%S')}-{int(time.time() * 1000) % 1000:03d}"
-    execution = sfn.start_execution(stateMachineArn=arn, name=name, input=json.dumps(request))["executionArn"]
-    last_execution_file(workflow).write_text(execution + "\n")
-    return str(execution)
+    executions = []
+    for index, request in enumerate(requests):
+        name = f"{workflow}-{datetime.now().strftime('%Y%m%dT%H%M%S')}-{int(time.time() * 1000) % 1000:03d}-{index}"
+        started = sfn.start_execution(stateMachineArn=arn, name=name, input=json.dumps(request))
+        executions.append(str(started["executionArn"]))
+    last_execution_file(workflow).write_text("".join(f"{e}\n" for e in executions))
+    return executions
 
 
-def resolve_execution(workflow: str, execution: str | None) -> str:
+def resolve_executions(workflow: str, execution: str | None) -> list[str]:
     if execution:
-        return execution
+        return [execution]
     path = last_execution_file(workflow)
     if not path.exists():
         raise StackError(f"no {workflow} execution started from here yet: run `make {workflow}-start` first")
-    return path.read_text().strip()
+    return path.read_text().split()
 
 
 def wait(sfn: Any, execution: str, timeout: float) -> dict[str, Any]:
@@ -118,6 +156,10 @@ def history(sfn: Any, execution: str) -> list[tuple[str, str, str]]:
     return rows
 
 
+def _silver_partitions() -> dict[str, list[str]]:
+    return silver_partitions(client("s3"), str(outputs()["silver_bucket"]))
+
+
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -128,11 +170,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     start_parser.add_argument("--window-hours", type=int, help="ops: replay objects written in the last N hours")
     start_parser.add_argument("--start", help="ops: window start, ISO-8601 (with --end instead of --window-hours)")
     start_parser.add_argument("--end", help="ops: window end, ISO-8601 (default: now)")
-    start_parser.add_argument("--record-type", help="ops: poll only this dataset's silver; ge: dataset to validate")
+    start_parser.add_argument(
+        "--record-type", help="ops: poll only this dataset's silver; ge: dataset to validate (default: every dataset)"
+    )
     start_parser.add_argument("--min-parquet-objects", type=int, help="ops: new Parquet objects that mean done")
     start_parser.add_argument("--poll-interval-seconds", type=int, help="ops: seconds between silver polls")
     start_parser.add_argument("--max-attempts", type=int, help="ops: polls before the workflow fails")
-    start_parser.add_argument("--dt", help="ge: partition day, YYYY-MM-DD")
+    start_parser.add_argument("--dt", help="ge: partition day, YYYY-MM-DD (default: each dataset's newest)")
     start_parser.add_argument("--result-prefix", help="ge: where the result JSON goes (default: the stack's)")
     start_parser.add_argument("--wait", action="store_true", help="wait for the end; exit 1 if it fails")
     start_parser.add_argument("--timeout", type=float, default=1800, help="seconds --wait waits (default 1800)")
@@ -149,18 +193,24 @@ def main(argv: list[str] | None = None) -> int:
         sfn = client("stepfunctions")
         if args.command == "start":
             try:
-                request = ops_input(args) if args.workflow == "ops" else ge_input(args)
+                requests = [ops_input(args)] if args.workflow == "ops" else ge_inputs(args, _silver_partitions)
             except ValueError as exc:
                 print(f"error: {exc}", file=sys.stderr)
                 return 2
-            execution = start(sfn, args.workflow, request)
-            print(f"started {execution}\n  input: {json.dumps(request)}")
-            return report(wait(sfn, execution, args.timeout)) if args.wait else 0
-        execution = resolve_execution(args.workflow, args.execution)
+            executions = start(sfn, args.workflow, requests)
+            for execution, request in zip(executions, requests, strict=True):
+                print(f"started {execution}\n  input: {json.dumps(request)}")
+            if not args.wait:
+                return 0
+            return max(report(wait(sfn, execution, args.timeout)) for execution in executions)
+        executions = resolve_executions(args.workflow, args.execution)
         if args.command == "status":
-            return report(sfn.describe_execution(executionArn=execution))
-        for row in history(sfn, execution):
-            print("  ".join(f"{cell:<32}" if i == 1 else cell for i, cell in enumerate(row)))
+            return max(report(sfn.describe_execution(executionArn=execution)) for execution in executions)
+        for execution in executions:
+            if len(executions) > 1:
+                print(execution)
+            for row in history(sfn, execution):
+                print("  ".join(f"{cell:<32}" if i == 1 else cell for i, cell in enumerate(row)))
         return 0
     except StackError as exc:
         print(f"error: {exc}", file=sys.stderr)
