@@ -52,6 +52,8 @@ def run(examples: int, random_seed: int | None, progress_every: int = 1000) -> i
         divergences = 1
         notes = "\n".join(getattr(exc, "__notes__", []))
         print(f"DIVERGENCE (shrunk):\n{exc}\n{notes}", file=sys.stderr)
+    except KeyboardInterrupt:  # a long run stopped by hand still reports what it checked
+        print("interrupted", file=sys.stderr)
     elapsed = time.monotonic() - started
     print(
         f"fuzz: {stats['inputs']} inputs ({stats['runs']} production runs) in {elapsed:.1f} s = "
