@@ -138,6 +138,12 @@ def _sweep(args: argparse.Namespace, console: Console, lines: list[bytes], resul
     results["sweep"] = {"points": [p.as_dict() for p in points], "sizing": sizing.as_dict()}
 
 
+def _shown(path: Path) -> str:
+    """A path as the results file records it: relative to the repository, so no machine's layout leaks."""
+    resolved = path.resolve()
+    return str(resolved.relative_to(ROOT)) if resolved.is_relative_to(ROOT) else str(path)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     console = Console(stderr=True)
@@ -145,7 +151,7 @@ def main(argv: list[str] | None = None) -> int:
     results: dict[str, Any] = {
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": report.machine(),
-        "args": {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()},
+        "args": {k: (_shown(v) if isinstance(v, Path) else v) for k, v in vars(args).items()},
     }
     env = {"WORK_UNIT_BYTES": str(args.work_unit_mib * MiB)} if args.work_unit_mib else {}
 
