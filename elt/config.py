@@ -96,6 +96,15 @@ class IngestSettings:
 @dataclass(frozen=True)
 class TransformSettings:
     silver_bucket: str = _env("SILVER_BUCKET", required=True, default="")
+    #: The idempotency table, which also holds silver's ledger (batch and source records, leases).
+    ledger_table: str = _env("IDEMPOTENCY_TABLE", required=True, default="")
+    #: An OPEN batch older than this is dead and may be taken over: it must exceed the function's
+    #: timeout (90 s) by enough that a killed invocation's last requests have landed: 900 s.
+    batch_lease_seconds: int = _env("BATCH_LEASE_SECONDS", kind=int, default=900)
+    #: Bytes of work units one invocation takes; the rest of its batch is handed back. The 90 s
+    #: timeout was sized for 10 units of 128 MiB at 4.2 CPU-s each with 2x headroom, so 10 x 128
+    #: MiB = 1,280 MiB (docs/performance.md, "Work-unit size and Lambda sizing").
+    batch_max_bytes: int = _env("BATCH_MAX_BYTES", kind=int, default=1280 * MiB)
     silver_prefix: str = _env("SILVER_PREFIX", default=SILVER_PREFIX)
     quarantine_prefix: str = _env("QUARANTINE_PREFIX", default=QUARANTINE_PREFIX)
     #: Publish a "silver partition ready" EventBridge event per partition written.
@@ -141,6 +150,8 @@ class TransformSettings:
             raise SettingsError("MAX_LINE_BYTES must be at least 1024")
         if self.parse_block_bytes < self.max_line_bytes:
             raise SettingsError("PARSE_BLOCK_BYTES must be at least MAX_LINE_BYTES")
+        if self.batch_lease_seconds < 60:
+            raise SettingsError("BATCH_LEASE_SECONDS must be at least 60 (and exceed the function timeout)")
         if self.partition_event_debounce_seconds < 0:
             raise SettingsError("PARTITION_EVENT_DEBOUNCE_SECONDS must not be negative")
         if self.emit_partition_events and self.partition_event_debounce_seconds and not self.partition_claims_table:

@@ -116,14 +116,15 @@ def _version_kwargs(ref: ObjectRef) -> dict[str, str]:
     return {"VersionId": ref.version_id} if ref.version_id else {}
 
 
-def plan_units(ref: ObjectRef, *, s3: Any, settings: IngestSettings) -> list[WorkUnit]:
+def plan_units(ref: ObjectRef, *, s3: Any, settings: IngestSettings, replay: str | None = None) -> list[WorkUnit]:
     """Split an object into work units.
 
     JSON Lines objects larger than the unit size are streamed once (one GET, one chunk in
     memory) and cut at line boundaries, counting lines so every record keeps its exact line
     number. Gzip and JSON documents cannot be split and are one unit each; so is any object no
     larger than one unit (no read needed). Oversized objects are still one unit: the transform
-    quarantines them with a reason instead of losing them silently.
+    quarantines them with a reason instead of losing them silently. ``replay`` names the ops
+    replay that re-plans an object: its units replace the rows silver holds for them.
     """
     assert ref.size is not None
     fmt, compression = detect_format(ref.key)
@@ -155,6 +156,7 @@ def plan_units(ref: ObjectRef, *, s3: Any, settings: IngestSettings) -> list[Wor
             line_count=span.line_count,
             object_time=ref.event_time,
             planned_at=planned_at,
+            replay=replay,
         )
         for i, span in enumerate(spans)
     ]

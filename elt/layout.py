@@ -3,12 +3,16 @@
 =====================  =====================================================================
 bronze object          ``<BRONZE>/<dataset>/...`` (the dataset is the first part after the prefix)
 replay copy            ``<REPLAY>/<run name>/<original key>`` (a new object on purpose)
-silver file            ``<SILVER>/<record_type>/dt=<YYYY-MM-DD>/<output name>.parquet``
-quarantine file        ``<QUARANTINE>/<dataset>/<output name>.jsonl``
+silver file            ``<SILVER>/<record_type>/dt=<YYYY-MM-DD>/<batch id>.parquet``
+quarantine file        ``<QUARANTINE>/<dataset>/<batch id>.jsonl``
 gate marker            ``<QUARANTINE>/_ge_gate/<record_type>/dt=<YYYY-MM-DD>/...``
 gate result            ``<GE_RESULTS>/<record_type>/dt=<YYYY-MM-DD>/result.json``
-output name            ``<object id>-<first byte:012d>-<end byte:012d>`` (one per work unit)
+batch id               ``b<YYYYMMDD>T<HHMMSS>-<12 hex>`` (one transform invocation's files)
+unit name              ``<object id>-<first byte:012d>-<end byte:012d>`` (one per work unit)
 object version claim   ``s3://<bucket>/<key>#<etag>`` (the idempotency table's ``pk``)
+source record          ``source#s3://<bucket>/<key>`` (which batch holds each unit's rows)
+batch record           ``batch#<batch id>`` (open / committed / aborted, and its files)
+lease                  ``lease#<directory>/`` (one rewriter of a silver or quarantine directory)
 partition claim        ``partition-ready#<SILVER>/<record_type>/dt=<YYYY-MM-DD>``
 =====================  =====================================================================
 
@@ -20,7 +24,9 @@ from __future__ import annotations
 
 import hashlib
 import re
+import secrets
 from dataclasses import dataclass
+from datetime import datetime
 
 BRONZE_PREFIX = "bronze/"
 REPLAY_PREFIX = f"{BRONZE_PREFIX}replay/"
@@ -29,6 +35,13 @@ QUARANTINE_PREFIX = "quarantine"
 GE_RESULTS_PREFIX = "ge-results"
 GATE_MARKER_PREFIX = f"{QUARANTINE_PREFIX}/_ge_gate"
 PARTITION_CLAIM_PREFIX = "partition-ready#"
+SOURCE_RECORD_PREFIX = "source#"
+BATCH_RECORD_PREFIX = "batch#"
+LEASE_PREFIX = "lease#"
+#: Files a replace-mode compaction writes into a partition (elt/jobs/compaction.py).
+COMPACTED_FILE_PREFIX = "compacted-"
+
+_BATCH_ID = re.compile(r"^b\d{8}T\d{6}-[0-9a-f]{12}$")
 
 _OUTPUT_NAME = re.compile(r"^(?P<object_id>[0-9a-f]{16})-(?P<start>\d{12})-(?P<end>\d{12})$")
 
@@ -51,9 +64,30 @@ def parse_object_version_key(pk: str) -> tuple[str, str, str]:
     return bucket, key, etag
 
 
+def new_batch_id(now: datetime) -> str:
+    """A transform invocation's id: its UTC start (so files sort by write time) and 48 random bits."""
+    return f"b{now:%Y%m%dT%H%M%S}-{secrets.token_hex(6)}"
+
+
+def is_batch_id(name: str) -> bool:
+    return bool(_BATCH_ID.match(name))
+
+
+def source_record_key(bucket: str, key: str) -> str:
+    return f"{SOURCE_RECORD_PREFIX}s3://{bucket}/{key}"
+
+
+def batch_record_key(batch_id: str) -> str:
+    return f"{BATCH_RECORD_PREFIX}{batch_id}"
+
+
+def lease_key(directory: str) -> str:
+    return f"{LEASE_PREFIX}{directory}"
+
+
 @dataclass(frozen=True)
 class OutputName:
-    """Base name of every file one work unit writes: its object version and byte range."""
+    """A work unit's name: its object version and byte range (logs, messages, accounting)."""
 
     object_id: str
     start: int
@@ -72,10 +106,10 @@ class OutputName:
 class SilverFile:
     record_type: str
     dt: str
-    name: OutputName
+    batch_id: str
 
     def key(self, silver_prefix: str = SILVER_PREFIX) -> str:
-        return f"{partition_prefix(silver_prefix, self.record_type, self.dt)}{self.name}.parquet"
+        return f"{partition_prefix(silver_prefix, self.record_type, self.dt)}{self.batch_id}.parquet"
 
     @classmethod
     def parse(cls, key: str, silver_prefix: str = SILVER_PREFIX) -> SilverFile | None:
@@ -83,8 +117,8 @@ class SilverFile:
         parts = key.removeprefix(f"{silver_prefix}/").split("/")
         if len(parts) != 3 or not parts[1].startswith("dt=") or not parts[2].endswith(".parquet"):
             return None
-        name = OutputName.parse(parts[2])
-        return cls(parts[0], parts[1].removeprefix("dt="), name) if name else None
+        name = parts[2].removesuffix(".parquet")
+        return cls(parts[0], parts[1].removeprefix("dt="), name) if is_batch_id(name) else None
 
 
 def partition_prefix(silver_prefix: str, record_type: str, dt: str | None = None) -> str:
@@ -93,8 +127,8 @@ def partition_prefix(silver_prefix: str, record_type: str, dt: str | None = None
     return base if dt is None else f"{base}dt={dt}/"
 
 
-def quarantine_key(quarantine_prefix: str, dataset: str, name: OutputName) -> str:
-    return f"{quarantine_prefix}/{dataset}/{name}.jsonl"
+def quarantine_key(quarantine_prefix: str, dataset: str, batch_id: str) -> str:
+    return f"{quarantine_prefix}/{dataset}/{batch_id}.jsonl"
 
 
 def partition_claim_key(silver_prefix: str, record_type: str, dt: str) -> str:

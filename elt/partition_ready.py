@@ -1,12 +1,12 @@
-"""What the transform does after a unit's silver files are written: register the partitions in the
+"""What the transform does after a batch's silver files are committed: register the partitions in the
 Glue catalog (optional, instead of a crawler) and announce them with a "silver partition ready"
 EventBridge event (optional, it starts the quality gate).
 
-Announcements are debounced per partition: a burst of units writing into one partition makes one
+Announcements are debounced per partition: a burst of batches writing into one partition makes one
 event per ``PARTITION_EVENT_DEBOUNCE_SECONDS`` window, claimed with a conditional DynamoDB write.
 The gate waits the same window before it validates (its input carries ``quiet_seconds``), so every
 write is covered by a validation that starts after it, and a partition gets at most one validation
-per window however many units land in it.
+per window however many batches land in it.
 
 Registration uses the Glue API directly (one ``CreateTable`` per dataset, one
 ``BatchCreatePartition`` per new partition): awswrangler's catalog helpers do the same calls but
@@ -25,10 +25,10 @@ from typing import Any
 import pyarrow as pa
 from botocore.exceptions import ClientError
 
+from elt.batch import BatchResult
 from elt.config import TransformSettings
 from elt.layout import partition_claim_key, partition_prefix
-from elt.silver import UnitResult, silver_key
-from elt.work_units import WorkUnit
+from elt.silver import silver_key
 
 log = logging.getLogger(__name__)
 
@@ -149,26 +149,26 @@ class PartitionPublisher:
     registrar: CatalogRegistrar | None = None
     clock: Any = time.time
 
-    def __call__(self, unit: WorkUnit, result: UnitResult) -> None:
+    def __call__(self, result: BatchResult) -> None:
         partitions = sorted(result.partitions)
         if self.registrar is not None:
             self.registrar.register(partitions)
         if self.events is None or not self.settings.emit_partition_events:
             return
         entries = [
-            self._entry(unit, record_type, dt, result.partitions[(record_type, dt)])
+            self._entry(result.batch_id, record_type, dt, result.partitions[(record_type, dt)])
             for record_type, dt in partitions
             if self._claim(record_type, dt)
         ]
         for offset in range(0, len(entries), 10):  # PutEvents takes 10 entries at a time
             response = self.events.put_events(Entries=entries[offset : offset + 10])
             if response.get("FailedEntryCount"):
-                # Lost announcements are recoverable (`make ge-start`); failing the unit would
+                # Lost announcements are recoverable (`make ge-start`); failing the batch would
                 # re-run it for nothing.
                 log.warning("some partition events were not published", extra={"failed": response["FailedEntryCount"]})
 
     def _claim(self, record_type: str, dt: str) -> bool:
-        """True if this unit may announce the partition now (no announcement in the window)."""
+        """True if this batch may announce the partition now (no announcement in the window)."""
         window = self.settings.partition_event_debounce_seconds
         if window == 0:
             return True
@@ -190,14 +190,14 @@ class PartitionPublisher:
             raise
         return True
 
-    def _entry(self, unit: WorkUnit, record_type: str, dt: str, rows: int) -> dict[str, Any]:
+    def _entry(self, batch_id: str, record_type: str, dt: str, rows: int) -> dict[str, Any]:
         detail = {
             "silver_bucket": self.settings.silver_bucket,
             "silver_prefix": self.settings.silver_prefix,
             "record_type": record_type,
             "dt": dt,
             "rows": rows,
-            "key": silver_key(self.settings, record_type, dt, unit),
+            "key": silver_key(self.settings, record_type, dt, batch_id),
             "quiet_seconds": self.settings.partition_event_debounce_seconds,
         }
         return {

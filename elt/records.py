@@ -42,6 +42,8 @@ ARROW_TYPES: dict[str, pa.DataType] = {
 }
 LINEAGE_FIELDS = [
     pa.field("_source_uri", pa.string(), nullable=False),
+    #: The source object version: its S3 VersionId on a versioned bucket, else its ETag.
+    pa.field("_source_version", pa.string(), nullable=False),
     pa.field("_source_line", pa.int64(), nullable=True),
     pa.field("_ingested_at", UTC_TIMESTAMP, nullable=False),
 ]
@@ -80,6 +82,11 @@ class SourceContext:
     event_time_min: datetime
     event_time_max: datetime | None
     max_line_bytes: int
+    version: str = ""  # the object version id, or the etag on an unversioned bucket (default: etag)
+
+    def __post_init__(self) -> None:
+        if not self.version:
+            object.__setattr__(self, "version", self.etag)
 
     @property
     def uri(self) -> str:
@@ -233,7 +240,7 @@ class Validator:
         if window_error:
             return Rejection(line, record_type, window_error, raw)
         row = record.model_dump()
-        row.update(_source_uri=ctx.uri, _source_line=line, _ingested_at=ctx.ingested_at)
+        row.update(_source_uri=ctx.uri, _source_version=ctx.version, _source_line=line, _ingested_at=ctx.ingested_at)
         return record_type, row
 
     @staticmethod
@@ -314,6 +321,7 @@ class Validator:
             columns += [sub.column(s.name) for s in specs[2:]]
             columns += [
                 pa.repeat(ctx.uri, n),
+                pa.repeat(ctx.version, n),
                 lines.filter(ok),
                 pa.repeat(pa.scalar(ctx.ingested_at, UTC_TIMESTAMP), n),
             ]

@@ -1,8 +1,8 @@
-"""Transform one work unit: read its bytes, validate, write silver Parquet and quarantine JSONL.
+"""Read and validate work units into one batch's silver Parquet files and quarantine entries.
 
-Output keys are a function of the unit only (``WorkUnit.output_name``), and every row's content
-is a function of the unit's bytes, so processing a unit twice overwrites the same objects with
-the same data: the exactly-once effect (docs/architecture.md, "Exactly-once") under any number of redeliveries.
+Every row's content is a function of its unit's bytes (pinned to the planned object version) and
+the message, so recomputing a unit gives the same rows. Which batch's files hold a unit's rows,
+and when they become silver, is the commit protocol's business (``elt/batch.py``).
 """
 
 from __future__ import annotations
@@ -11,9 +11,8 @@ import hashlib
 import json
 import logging
 import os
-import tempfile
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -40,7 +39,12 @@ UTF8_BOM = b"\xef\xbb\xbf"
 
 
 class UnitReadError(RuntimeError):
-    """The unit's bytes cannot be read as planned (object gone or changed): fail the message."""
+    """The unit's bytes cannot be read as planned. ``gone``: the planned version no longer
+    exists (overwritten or deleted since), so the unit is superseded rather than failed."""
+
+    def __init__(self, message: str, *, gone: bool = False) -> None:
+        super().__init__(message)
+        self.gone = gone
 
 
 class ContentError(ValueError):
@@ -52,25 +56,6 @@ class OversizedLine:
     line_offset: int  # physical lines before it within the unit
     prefix: bytes
     length: int
-
-
-@dataclass
-class UnitResult:
-    rows: int = 0
-    quarantined: int = 0
-    blank_lines: int = 0
-    files: int = 0
-    bytes_written: int = 0
-    fast_path_blocks: int = 0
-    slow_path_blocks: int = 0
-    partitions: dict[tuple[str, str], int] = field(default_factory=dict)  # (record_type, dt) → rows
-
-    def as_dict(self) -> dict[str, Any]:
-        out = {k: v for k, v in self.__dict__.items() if k != "partitions"}
-        out["partitions"] = [
-            {"record_type": rt, "dt": dt, "rows": n} for (rt, dt), n in sorted(self.partitions.items())
-        ]
-        return out
 
 
 # ---- reading ------------------------------------------------------------------------------
@@ -90,9 +75,11 @@ def read_unit(s3: Any, unit: WorkUnit) -> Iterator[bytes]:
     except ClientError as exc:
         code = exc.response.get("Error", {}).get("Code", "")
         if code in {"NoSuchKey", "NoSuchVersion", "404"}:
-            raise UnitReadError(f"{unit.source_uri} no longer exists (version {unit.version_id or unit.etag})") from exc
+            raise UnitReadError(f"{unit.source_uri} no longer exists (version {unit.version})", gone=True) from exc
         if code in {"PreconditionFailed", "412"}:
-            raise UnitReadError(f"{unit.source_uri} changed after planning: etag is no longer {unit.etag}") from exc
+            raise UnitReadError(
+                f"{unit.source_uri} changed after planning: etag is no longer {unit.etag}", gone=True
+            ) from exc
         raise
     yield from body.iter_chunks(READ_CHUNK_BYTES)
 
@@ -289,45 +276,47 @@ class _LineSplitter:
 # ---- writing ------------------------------------------------------------------------------
 
 
-class PartitionWriters:
-    """One Parquet file per (record_type, dt), spooled to local disk in row groups."""
+class BatchWriters:
+    """One Parquet file per (record_type, dt) for a whole batch, spooled to local disk in row
+    groups. Tables are buffered per record type and split by day only when a row group is
+    flushed, so a batch of many small units pays one split per row group, not one per unit."""
 
     def __init__(self, schemas: dict[str, pa.Schema], workdir: str, row_group_rows: int) -> None:
         self.schemas = schemas
         self.workdir = workdir
         self.row_group_rows = row_group_rows
-        self._pending: dict[tuple[str, str], list[pa.Table]] = {}
+        self._pending: dict[str, list[pa.Table]] = {}
+        self._buffered = 0
         self._writers: dict[tuple[str, str], pq.ParquetWriter] = {}
         self.rows: dict[tuple[str, str], int] = {}
 
-    def add(self, record_type: str, table: pa.Table) -> None:
-        dt = pc.strftime(table.column("event_time"), format="%Y-%m-%d")
-        for day in pc.unique(dt).to_pylist():
-            part = table.filter(pc.equal(dt, day))
-            key = (record_type, day)
-            self._pending.setdefault(key, []).append(part)
-            self.rows[key] = self.rows.get(key, 0) + part.num_rows
-        buffered = sum(t.num_rows for ts in self._pending.values() for t in ts)
-        while buffered > self.row_group_rows:
-            largest = max(self._pending, key=lambda k: sum(t.num_rows for t in self._pending[k]))
-            buffered -= self._flush(largest)
+    def add(self, tables: dict[str, list[pa.Table]]) -> None:
+        for record_type, parts in tables.items():
+            self._pending.setdefault(record_type, []).extend(parts)
+            self._buffered += sum(t.num_rows for t in parts)
+        if self._buffered >= self.row_group_rows:
+            self.flush()
+
+    def flush(self) -> None:
+        for record_type, parts in sorted(self._pending.items()):
+            table = pa.concat_tables(parts)
+            day = pc.strftime(table.column("event_time"), format="%Y-%m-%d")
+            for dt in sorted(pc.unique(day).to_pylist()):
+                self._write((record_type, dt), table.filter(pc.equal(day, dt)))
+        self._pending.clear()
+        self._buffered = 0
 
     def _path(self, key: tuple[str, str]) -> str:
         return os.path.join(self.workdir, f"{key[0]}.{key[1]}.parquet")
 
-    def _flush(self, key: tuple[str, str]) -> int:
-        tables = self._pending.pop(key, [])
-        if not tables:
-            return 0
+    def _write(self, key: tuple[str, str], table: pa.Table) -> None:
         if key not in self._writers:
             self._writers[key] = pq.ParquetWriter(self._path(key), self.schemas[key[0]], compression="snappy")
-        table = pa.concat_tables(tables)
         self._writers[key].write_table(table, row_group_size=max(table.num_rows, 1))
-        return table.num_rows
+        self.rows[key] = self.rows.get(key, 0) + table.num_rows
 
     def close(self) -> dict[tuple[str, str], str]:
-        for key in list(self._pending):
-            self._flush(key)
+        self.flush()
         for writer in self._writers.values():
             writer.close()
         return {key: self._path(key) for key in self._writers}
@@ -347,7 +336,13 @@ def put_file(s3: Any, path: str, bucket: str, key: str) -> int:
 def quarantine_entry(unit: WorkUnit, rejection: Rejection) -> dict[str, Any]:
     raw = rejection.raw[:RAW_LIMIT]
     return {
-        "source": {"bucket": unit.bucket, "key": unit.key, "etag": unit.etag, "line": rejection.line},
+        "source": {
+            "bucket": unit.bucket,
+            "key": unit.key,
+            "etag": unit.etag,
+            "version": unit.version,
+            "line": rejection.line,
+        },
         "record_type": rejection.record_type,
         "reason": rejection.reason,
         "raw": raw.decode("utf-8", errors="backslashreplace"),
@@ -363,7 +358,7 @@ def quarantine_entry(unit: WorkUnit, rejection: Rejection) -> dict[str, Any]:
 _LINE_BREAKS = str.maketrans({"\x85": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029"})
 
 
-def _entry_line(entry: dict[str, Any]) -> bytes:
+def entry_line(entry: dict[str, Any]) -> bytes:
     text = json.dumps(entry, ensure_ascii=False).translate(_LINE_BREAKS) + "\n"
     try:
         return text.encode("utf-8")
@@ -371,20 +366,20 @@ def _entry_line(entry: dict[str, Any]) -> bytes:
         return (json.dumps(entry) + "\n").encode("ascii")
 
 
-def quarantine_object_key(settings: TransformSettings, unit: WorkUnit) -> str:
-    """The unit's quarantine key, within S3's 1,024-byte limit: the dataset label is the bronze
-    key's first segment and can itself be nearly 1,024 bytes, so a long one is cut and made
-    unique again with a hash (the entries name the full source key)."""
-    key = quarantine_key(settings.quarantine_prefix, unit.dataset, unit.output_name)
+def quarantine_object_key(settings: TransformSettings, dataset: str, batch_id: str) -> str:
+    """A batch's quarantine key for one dataset, within S3's 1,024-byte limit: the dataset label
+    is the bronze key's first segment and can itself be nearly 1,024 bytes, so a long one is cut
+    and made unique again with a hash (the entries name the full source key)."""
+    key = quarantine_key(settings.quarantine_prefix, dataset, batch_id)
     if len(key.encode("utf-8", "surrogatepass")) <= S3_MAX_KEY_BYTES:
         return key
-    digest = hashlib.sha256(unit.dataset.encode("utf-8", "surrogatepass")).hexdigest()[:16]
-    room = S3_MAX_KEY_BYTES - len(quarantine_key(settings.quarantine_prefix, "", unit.output_name)) - len(digest) - 1
-    label = unit.dataset.encode("utf-8")[: max(room, 0)].decode("utf-8", "ignore")
-    return quarantine_key(settings.quarantine_prefix, f"{label}~{digest}", unit.output_name)
+    digest = hashlib.sha256(dataset.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+    room = S3_MAX_KEY_BYTES - len(quarantine_key(settings.quarantine_prefix, "", batch_id)) - len(digest) - 1
+    label = dataset.encode("utf-8", "surrogatepass")[: max(room, 0)].decode("utf-8", "ignore")
+    return quarantine_key(settings.quarantine_prefix, f"{label}~{digest}", batch_id)
 
 
-# ---- the unit -----------------------------------------------------------------------------
+# ---- one unit -----------------------------------------------------------------------------
 
 
 def source_context(unit: WorkUnit, settings: TransformSettings) -> SourceContext:
@@ -401,11 +396,12 @@ def source_context(unit: WorkUnit, settings: TransformSettings) -> SourceContext
         event_time_min=datetime.combine(date.fromisoformat(settings.event_time_min), datetime.min.time(), UTC),
         event_time_max=event_time_max,
         max_line_bytes=settings.max_line_bytes,
+        version=unit.version,
     )
 
 
-def silver_key(settings: TransformSettings, record_type: str, dt: str, unit: WorkUnit) -> str:
-    return SilverFile(record_type, dt, unit.output_name).key(settings.silver_prefix)
+def silver_key(settings: TransformSettings, record_type: str, dt: str, batch_id: str) -> str:
+    return SilverFile(record_type, dt, batch_id).key(settings.silver_prefix)
 
 
 def physical_lines(block: bytes) -> int:
@@ -414,28 +410,53 @@ def physical_lines(block: bytes) -> int:
 
 
 @dataclass
+class UnitResult:
+    rows: int = 0
+    quarantined: int = 0
+    blank_lines: int = 0
+    fast_path_blocks: int = 0
+    slow_path_blocks: int = 0
+
+    def as_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+@dataclass
 class _UnitRun:
-    """What validating one unit accumulates: partition files, rejections and counters."""
+    """Validating one unit: its rows are staged here and handed to the batch's writers only when
+    the unit succeeds, so a unit that fails leaves nothing in the batch — unless it is large
+    enough to have spilled a row group already (``spilled``), and then its batch fails too."""
 
     unit: WorkUnit
     settings: TransformSettings
     validator: Validator
     ctx: SourceContext
-    writers: PartitionWriters
+    writers: BatchWriters
     result: UnitResult = field(default_factory=UnitResult)
     rejections: list[Rejection] = field(default_factory=list)
+    staged: dict[str, list[pa.Table]] = field(default_factory=dict)
+    staged_rows: int = 0
+    spilled: bool = False
     bom_stripped: bool = False
 
     def take(self, parsed: ParsedBlock) -> None:
         for record_type, tables in parsed.tables.items():
-            for table in tables:
-                self.writers.add(record_type, table)
+            self.staged.setdefault(record_type, []).extend(tables)
+        self.staged_rows += parsed.rows
+        self.result.rows += parsed.rows
         self.rejections.extend(parsed.rejections)
         self.result.blank_lines += parsed.blank_lines
         if parsed.fast_path:
             self.result.fast_path_blocks += 1
         else:
             self.result.slow_path_blocks += 1
+        if self.staged_rows >= self.settings.row_group_rows:
+            self.hand_over()
+            self.spilled = True
+
+    def hand_over(self) -> None:
+        self.writers.add(self.staged)
+        self.staged, self.staged_rows = {}, 0
 
     def reject(self, line: int | None, reason: str, raw: bytes = b"") -> None:
         self.rejections.append(Rejection(line, None, reason, raw))
@@ -516,41 +537,29 @@ class _UnitRun:
         return len(items)
 
 
-def process_unit(
-    unit: WorkUnit,
-    *,
-    s3: Any,
-    settings: TransformSettings,
-    validator: Validator,
-    announce: Callable[[WorkUnit, UnitResult], None] | None = None,
-) -> UnitResult:
-    """Validate one work unit and write its silver files and quarantine entries; then hand the
-    partitions it wrote to ``announce`` (catalog registration, "partition ready" events)."""
-    with tempfile.TemporaryDirectory(prefix="unit-") as workdir:
-        writers = PartitionWriters(validator.schemas, workdir, settings.row_group_rows)
-        run = _UnitRun(unit, settings, validator, source_context(unit, settings), writers)
+def validate_unit(
+    unit: WorkUnit, *, s3: Any, settings: TransformSettings, validator: Validator, writers: BatchWriters
+) -> tuple[UnitResult, list[bytes]]:
+    """Validate one unit into the batch's writers; returns its counters and quarantine lines.
+
+    Raises ``UnitReadError`` when the bytes cannot be read as planned; if the unit had spilled
+    rows into the writers by then, the error is wrapped in ``BatchSpoiled`` (the batch must not
+    be committed)."""
+    run = _UnitRun(unit, settings, validator, source_context(unit, settings), writers)
+    try:
         lines_seen = run.validate(s3)
         if unit.line_count is not None and lines_seen != unit.line_count:
             raise UnitReadError(
                 f"{unit.source_uri} bytes {unit.start}-{unit.end}: read {lines_seen} lines, planned {unit.line_count}"
             )
-        result = run.result
-        for (record_type, dt), path in sorted(writers.close().items()):
-            result.bytes_written += put_file(
-                s3, path, settings.silver_bucket, silver_key(settings, record_type, dt, unit)
-            )
-            result.files += 1
-        result.partitions = dict(writers.rows)
-        result.rows = sum(writers.rows.values())
-    if run.rejections:
-        body = b"".join(_entry_line(quarantine_entry(unit, r)) for r in run.rejections)
-        s3.put_object(
-            Bucket=settings.silver_bucket,
-            Key=quarantine_object_key(settings, unit),
-            Body=body,
-            ContentType="application/x-ndjson",
-        )
-        result.quarantined = len(run.rejections)
-    if announce is not None and result.partitions:
-        announce(unit, result)
-    return result
+    except Exception as exc:
+        if run.spilled:
+            raise BatchSpoiled(f"{unit.source_uri}: failed after part of its rows were written: {exc}") from exc
+        raise
+    run.hand_over()
+    run.result.quarantined = len(run.rejections)
+    return run.result, [entry_line(quarantine_entry(unit, r)) for r in run.rejections]
+
+
+class BatchSpoiled(RuntimeError):
+    """A unit failed after handing rows to the batch's writers: the whole batch must be retried."""

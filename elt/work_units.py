@@ -2,8 +2,8 @@
 
 A unit is a pointer to bytes, never the bytes: bucket, key, object version (etag and, when the
 bucket is versioned, version id), a line-aligned byte range, the number of its first line, and
-its place among the object's units. Output keys are a deterministic function of the unit, so a
-redelivered unit overwrites its own output instead of duplicating it.
+its place among the object's units. Which transform batch holds a unit's rows is recorded by the
+commit protocol (``elt/ledger.py``), so a redelivered unit is recognised and skipped.
 """
 
 from __future__ import annotations
@@ -49,10 +49,22 @@ class WorkUnit:
     line_count: int | None
     object_time: str | None
     planned_at: str
+    #: Set by an ops replay (its run name): the unit's rows replace the rows silver holds for it.
+    replay: str | None = None
 
     @property
     def source_uri(self) -> str:
         return f"s3://{self.bucket}/{self.key}"
+
+    @property
+    def version(self) -> str:
+        """The object version the unit reads: its VersionId on a versioned bucket, else its ETag."""
+        return self.version_id or self.etag
+
+    @property
+    def last_line(self) -> int | None:
+        """The unit's last physical line (None: to the end of the object, or not counted)."""
+        return None if self.line_count is None else self.first_line + self.line_count - 1
 
     @property
     def object_id(self) -> str:

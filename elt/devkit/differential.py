@@ -1,17 +1,18 @@
 """The differential check behind ``make fuzz``: one object's bytes through the production path
-(ingest's ``plan_units``, then the transform's ``process_unit`` for every unit, against an
-in-memory S3) and through the reference reader (``elt.devkit.reference``), then every
+(ingest's ``plan_units``, then the transform's ``validate_unit`` for every unit into one batch's
+writers, against an in-memory S3) and through the reference reader (``elt.devkit.reference``), then every
 difference between the two.
 
 The in-memory S3 is deliberately small: pinned ranged GETs served in chunks of a chosen size (so
-chunk boundaries are fuzzed too), PUTs that enforce S3's 1,024-byte key limit. Everything else
-is the production code, unchanged.
+chunk boundaries are fuzzed too), and S3's 1,024-byte key limit checked on every quarantine key. Everything else
+is the production code, unchanged. The commit protocol around it (claims, uploads) does not
+change a line's verdict and is tested on its own (``tests/integration/test_batches.py``).
 """
 
 from __future__ import annotations
 
-import io
 import json
+import tempfile
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -22,13 +23,15 @@ import pyarrow.parquet as pq
 from elt.config import IngestSettings, TransformSettings
 from elt.devkit.reference import Limits, Verdicts, Window, read_object
 from elt.ingest import plan_units
+from elt.layout import new_batch_id
 from elt.records import Validator
 from elt.s3_events import ObjectRef
-from elt.silver import process_unit
+from elt.silver import BatchWriters, quarantine_object_key, validate_unit
 from elt.work_units import detect_format
 
 BRONZE = "fuzz-bronze"
 SILVER = "fuzz-silver"
+ETAG = "etag0"
 OBJECT_TIME = datetime(2030, 1, 1, tzinfo=UTC)
 WINDOW = Window(datetime(2000, 1, 1, tzinfo=UTC), OBJECT_TIME + timedelta(days=1))
 LIMITS = Limits(max_line_bytes=6000, max_decompressed_bytes=256 * 1024, max_json_document_bytes=64 * 1024)
@@ -65,16 +68,6 @@ class MemoryS3:
             data = data[int(first) : int(last) + 1]
         return {"Body": _Body(data, self.chunk_bytes)}
 
-    def put_object(self, *, Bucket: str, Key: str, Body: Any, **_: Any) -> dict[str, Any]:
-        if len(Key.encode("utf-8")) > 1024:
-            raise KeyTooLong(f"key is {len(Key.encode('utf-8'))} bytes, over S3's 1,024")
-        self.objects[(Bucket, Key)] = Body if isinstance(Body, bytes) else Body.read()
-        return {}
-
-    def upload_file(self, path: str, bucket: str, key: str) -> None:
-        with open(path, "rb") as f:
-            self.put_object(Bucket=bucket, Key=key, Body=f.read())
-
 
 @dataclass(frozen=True)
 class Config:
@@ -95,7 +88,7 @@ class Observed:
 def run_production(data: bytes, key: str, config: Config) -> Observed:
     s3 = MemoryS3(config.chunk_bytes)
     s3.objects[(BRONZE, key)] = data
-    ref = ObjectRef(BRONZE, key, "etag0", len(data), event_time=OBJECT_TIME.isoformat())
+    ref = ObjectRef(BRONZE, key, ETAG, len(data), event_time=OBJECT_TIME.isoformat())
     ingest = IngestSettings(queue_url="q", idempotency_table="t", work_unit_bytes=config.work_unit_bytes)
     transform = TransformSettings(
         silver_bucket=SILVER,
@@ -112,21 +105,24 @@ def run_production(data: bytes, key: str, config: Config) -> Observed:
     except Exception as exc:
         observed.escaped.append(f"ingest: {type(exc).__name__}: {exc}")
         return observed
-    for unit in units:
-        try:
-            process_unit(unit, s3=s3, settings=transform, validator=_VALIDATOR)
-        except Exception as exc:
-            observed.escaped.append(f"unit {unit.index} [{unit.start},{unit.end}): {type(exc).__name__}: {exc}")
-    for (bucket, name), body in s3.objects.items():
-        if bucket != SILVER:
-            continue
-        if name.endswith(".parquet"):
-            for row in pq.read_table(io.BytesIO(body)).to_pylist():
+    entries: list[bytes] = []
+    with tempfile.TemporaryDirectory(prefix="fuzz-") as workdir:
+        writers = BatchWriters(_VALIDATOR.schemas, workdir, transform.row_group_rows)
+        for unit in units:
+            try:
+                _, lines = validate_unit(unit, s3=s3, settings=transform, validator=_VALIDATOR, writers=writers)
+                key = quarantine_object_key(transform, unit.dataset, new_batch_id(OBJECT_TIME))
+                if len(key.encode("utf-8", "surrogatepass")) > 1024:
+                    raise KeyTooLong(f"quarantine key is {len(key.encode('utf-8', 'surrogatepass'))} bytes")
+                entries += lines
+            except Exception as exc:
+                observed.escaped.append(f"unit {unit.index} [{unit.start},{unit.end}): {type(exc).__name__}: {exc}")
+        for path in writers.close().values():
+            for row in pq.read_table(path).to_pylist():
                 del row["_ingested_at"]  # the planning time: not a function of the bytes
                 observed.rows.setdefault(row["_source_line"], []).append(row)
-        else:
-            for entry in body.split(b"\n")[:-1]:  # JSON Lines: split on newlines only
-                observed.quarantined[json.loads(entry)["source"]["line"]] += 1
+    for entry in entries:
+        observed.quarantined[json.loads(entry)["source"]["line"]] += 1
     return observed
 
 
@@ -163,7 +159,7 @@ def differences(expected: Verdicts, observed: Observed) -> list[str]:
     for line in sorted(quarantined - expected.rejected - set(expected.rows)):
         found.append(f"line {line}: quarantined, expected nothing (blank)")
     for line, (record_type, row) in sorted(expected.rows.items()):
-        row = {k: v for k, v in row.items() if k != "_ingested_at"}
+        row = {k: v for k, v in row.items() if k != "_ingested_at"} | {"_source_version": ETAG}
         got = observed.rows.get(line, [])
         if len(got) == 1 and (got[0] != row or got[0]["record_type"] != record_type):
             found.append(f"line {line}: row {got[0]!r} differs from {row!r}")
