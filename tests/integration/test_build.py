@@ -58,7 +58,7 @@ def test_transform_zip_is_self_contained(tmp_path: Path) -> None:
         "import pyarrow, pydantic; assert pyarrow.__file__.startswith(os.getcwd()), pyarrow.__file__; "
         "print(sorted(app.validator.contracts))"
     )
-    env = {"SILVER_BUCKET": "s", "AWS_DEFAULT_REGION": "us-east-1", "PATH": "/usr/bin:/bin"}
+    env = {"SILVER_BUCKET": "s", "IDEMPOTENCY_TABLE": "t", "AWS_DEFAULT_REGION": "us-east-1", "PATH": "/usr/bin:/bin"}
     out = subprocess.run([sys.executable, "-I", "-c", probe], cwd=unpacked, env=env, capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
     assert "shipments" in out.stdout

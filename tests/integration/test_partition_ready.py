@@ -1,8 +1,9 @@
-"""After a unit: debounced "partition ready" events and direct catalog registration (moto)."""
+"""After a batch: debounced "partition ready" events and direct catalog registration (moto)."""
 
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from typing import Any
 
 import boto3
@@ -11,19 +12,13 @@ import pytest
 from elt.config import TransformSettings
 from elt.partition_ready import CatalogRegistrar, PartitionPublisher
 from elt.records import Validator
-from elt.silver import UnitResult
-from elt.work_units import WorkUnit
+from elt.batch import BatchResult
+from elt.layout import new_batch_id
 from tests.integration.conftest import REGION, SILVER, TABLE, Pipeline
 
 
-def unit(key: str) -> WorkUnit:
-    return WorkUnit(bucket="b", key=key, etag="e", version_id=None, size=10, dataset="shipments", format="jsonl",
-                    compression=None, index=0, count=1, start=0, end=10, first_line=1, line_count=None,
-                    object_time=None, planned_at="2024-06-01T00:00:00Z")  # fmt: skip
-
-
-def result(*partitions: tuple[str, str]) -> UnitResult:
-    return UnitResult(partitions={p: 5 for p in partitions})
+def result(*partitions: tuple[str, str]) -> BatchResult:
+    return BatchResult(new_batch_id(datetime(2024, 6, 1, tzinfo=UTC)), partitions={p: 5 for p in partitions})
 
 
 @pytest.fixture
@@ -46,7 +41,7 @@ def event_inbox(pipeline: Pipeline) -> Any:
 
 def announcer(clock: list[float], debounce: int = 300) -> PartitionPublisher:
     settings = TransformSettings.from_env({
-        "SILVER_BUCKET": SILVER, "EMIT_PARTITION_EVENTS": "true", "PARTITION_CLAIMS_TABLE": TABLE,
+        "SILVER_BUCKET": SILVER, "IDEMPOTENCY_TABLE": TABLE, "EMIT_PARTITION_EVENTS": "true", "PARTITION_CLAIMS_TABLE": TABLE,
         "PARTITION_EVENT_DEBOUNCE_SECONDS": str(debounce),
     })  # fmt: skip
     return PartitionPublisher(
@@ -60,26 +55,26 @@ def announcer(clock: list[float], debounce: int = 300) -> PartitionPublisher:
 def test_a_burst_into_one_partition_announces_once_per_window(pipeline: Pipeline, event_inbox: Any) -> None:
     clock = [1_700_000_000.0]
     announce = announcer(clock)
-    for i in range(5):  # five units land in the same partition within the window
-        announce(unit(f"bronze/shipments/{i}.jsonl"), result(("shipments", "2024-06-01")))
+    for i in range(5):  # five batches land in the same partition within the window
+        announce(result(("shipments", "2024-06-01")))
         clock[0] += 10
-    announce(unit("bronze/shipments/x.jsonl"), result(("shipments", "2024-06-02")))  # another partition
+    announce(result(("shipments", "2024-06-02")))  # another partition
     details = event_inbox()
     announced = sorted((d["record_type"], d["dt"]) for d in details)
     assert announced == [("shipments", "2024-06-01"), ("shipments", "2024-06-02")]
     assert all(d["quiet_seconds"] == 300 for d in details)
 
     clock[0] += 300  # the window has passed: the next write announces again
-    announce(unit("bronze/shipments/late.jsonl"), result(("shipments", "2024-06-01")))
+    announce(result(("shipments", "2024-06-01")))
     assert [d["key"].rsplit("/", 2)[1] for d in event_inbox()] == ["dt=2024-06-01"]
     claim = pipeline.ddb.get_item(TableName=TABLE, Key={"pk": {"S": "partition-ready#silver/shipments/dt=2024-06-01"}})
     assert int(claim["Item"]["expires_at"]["N"]) == int(clock[0]) + 300  # TTL cleans the claims up
 
 
-def test_without_debounce_every_unit_announces(pipeline: Pipeline, event_inbox: Any) -> None:
+def test_without_debounce_every_batch_announces(pipeline: Pipeline, event_inbox: Any) -> None:
     announce = announcer([0.0], debounce=0)
     for i in range(3):
-        announce(unit(f"bronze/shipments/{i}.jsonl"), result(("shipments", "2024-06-01")))
+        announce(result(("shipments", "2024-06-01")))
     assert len(event_inbox()) == 3
 
 

@@ -12,7 +12,7 @@ def test_required_variables_are_named() -> None:
 
 def test_defaults_and_parsing() -> None:
     s = TransformSettings.from_env(
-        {"SILVER_BUCKET": "s", "EMIT_PARTITION_EVENTS": "TRUE", "PARTITION_CLAIMS_TABLE": "t"}
+        {"SILVER_BUCKET": "s", "IDEMPOTENCY_TABLE": "t", "EMIT_PARTITION_EVENTS": "TRUE", "PARTITION_CLAIMS_TABLE": "t"}
     )
     assert (s.silver_prefix, s.quarantine_prefix, s.emit_partition_events) == ("silver", "quarantine", True)
     assert (s.partition_event_debounce_seconds, s.catalog_database) == (300, "")
@@ -32,7 +32,7 @@ def test_defaults_and_parsing() -> None:
 )
 def test_bad_values_are_reported(env: dict[str, str], message: str) -> None:
     with pytest.raises(SettingsError, match=message):
-        TransformSettings.from_env({"SILVER_BUCKET": "s", **env})
+        TransformSettings.from_env({"SILVER_BUCKET": "s", "IDEMPOTENCY_TABLE": "t", **env})
 
 
 def test_ops_settings_keep_replays_under_bronze() -> None:

@@ -86,6 +86,7 @@ def rows_for(record_type: str, count: int, offset: int = 0) -> list[dict[str, An
             "record_type": record_type,
             "event_time": DAY_START + timedelta(seconds=7 * i, microseconds=i),
             "_source_uri": f"s3://bronze/bronze/{record_type}/part-{i // 50}.jsonl",
+            "_source_version": "0123abcd",
             "_source_line": i % 50 + 1,
             "_ingested_at": DAY_START + timedelta(days=1),
         }

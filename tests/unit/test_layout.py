@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -16,16 +18,32 @@ names = st.builds(
 )
 
 
-@given(names, st.sampled_from(["shipments", "invoice_lines"]), st.dates().map(str))
-def test_silver_keys_round_trip(name: OutputName, record_type: str, dt: str) -> None:
-    key = SilverFile(record_type, dt, name).key()
-    assert key == f"silver/{record_type}/dt={dt}/{name}.parquet"
-    assert SilverFile.parse(key) == SilverFile(record_type, dt, name)
-    assert OutputName.parse(layout.quarantine_key("quarantine", "shipments", name)) == name
+@given(names)
+def test_unit_names_round_trip(name: OutputName) -> None:
+    assert OutputName.parse(str(name)) == name
+
+
+@given(
+    st.datetimes(datetime(2000, 1, 1), datetime(9999, 1, 1)),
+    st.sampled_from(["shipments", "invoice_lines"]),
+    st.dates().map(str),
+)
+def test_silver_keys_round_trip(when: datetime, record_type: str, dt: str) -> None:
+    batch_id = layout.new_batch_id(when)
+    assert layout.is_batch_id(batch_id) and batch_id.startswith(f"b{when:%Y%m%dT%H%M%S}-")
+    key = SilverFile(record_type, dt, batch_id).key()
+    assert key == f"silver/{record_type}/dt={dt}/{batch_id}.parquet"
+    assert SilverFile.parse(key) == SilverFile(record_type, dt, batch_id)
+    assert layout.quarantine_key("quarantine", "shipments", batch_id) == f"quarantine/shipments/{batch_id}.jsonl"
 
 
 def test_other_keys_are_not_silver_files() -> None:
-    for key in ("silver/shipments/dt=2024-01-01/_SUCCESS", "silver/shipments/x.parquet", "silver/a/dt=1/b/c.parquet"):
+    for key in (
+        "silver/shipments/dt=2024-01-01/_SUCCESS",
+        "silver/shipments/x.parquet",
+        "silver/a/dt=1/b/c.parquet",
+        "silver/shipments/dt=2024-01-01/compacted-1234-00000.snappy.parquet",
+    ):
         assert SilverFile.parse(key) is None
 
 
