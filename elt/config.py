@@ -172,8 +172,15 @@ class OpsSettings:
     silver_bucket: str = _env("SILVER_BUCKET", default="")
     silver_prefix: str = _env("SILVER_PREFIX", default=SILVER_PREFIX)
     quarantine_prefix: str = _env("QUARANTINE_PREFIX", default=QUARANTINE_PREFIX)
+    #: The work queue: the replay step sends recomputing work units to it; the progress step
+    #: reports its depth.
     queue_url: str = _env("QUEUE_URL", default="")
     dlq_url: str = _env("DLQ_URL", default="")
+    #: The replay step plans units with ingest's code, so these must be ingest's values: a unit
+    #: replaces the rows silver holds for the same byte range (other ranges would add rows).
+    work_unit_bytes: int = _env("WORK_UNIT_BYTES", kind=int, default=IngestSettings.work_unit_bytes)
+    max_object_bytes: int = _env("MAX_OBJECT_BYTES", kind=int, default=IngestSettings.max_object_bytes)
+    send_attempts: int = _env("SEND_ATTEMPTS", kind=int, default=IngestSettings.send_attempts)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> OpsSettings:

@@ -43,6 +43,16 @@ def _positive_int(request: Mapping[str, Any], name: str, default: int) -> int:
     return value
 
 
+def _reingest_as_new_copies(request: Mapping[str, Any]) -> bool:
+    copies = request.get("reingest_as_new_copies", False)
+    if not isinstance(copies, bool):
+        raise InvalidRequest(f"reingest_as_new_copies must be true or false, got {copies!r}")
+    if request.get("dest_prefix_base") and not copies:
+        # Recompute writes no copies: a destination given alone means the caller expects them.
+        raise InvalidRequest("dest_prefix_base applies only with reingest_as_new_copies=true")
+    return copies
+
+
 def _iso(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
@@ -61,9 +71,14 @@ class OpsRequest:
     poll_interval_seconds: int
     max_attempts: int
     max_objects_per_invocation: int
-    #: Copied bytes per invocation (elt.ops.replay: the time bound; default one 5 GiB copy).
+    #: Bytes of the objects replayed (planned or copied) per invocation (elt.ops.replay: the
+    #: time bound; default one 5 GiB object).
     #: A default so that states written before the field existed still load.
     max_bytes_per_invocation: int = 5 * 1024**3
+    #: False (the default): replay recomputes the window's rows in place (work units with
+    #: ``replay`` set). True: the old behaviour, copies under ``dest_prefix_base`` that ingest
+    #: takes for new objects, so their rows land in silver again next to the originals.
+    reingest_as_new_copies: bool = False
 
     @classmethod
     def parse(cls, request: Mapping[str, Any], defaults: OpsSettings, now: datetime) -> OpsRequest:
@@ -83,6 +98,7 @@ class OpsRequest:
             raise InvalidRequest(f"dest_prefix_base={dest!r} must start with {defaults.bronze_prefix!r}")
         if src_prefix.startswith(dest):
             raise InvalidRequest(f"src_prefix={src_prefix!r} lies inside dest_prefix_base={dest!r}")
+        copies = _reingest_as_new_copies(request)
         if "start" in request or "end" in request:
             if "window_hours" in request:
                 raise InvalidRequest("give either window_hours or start/end, not both")
@@ -112,4 +128,5 @@ class OpsRequest:
             max_attempts=_positive_int(request, "max_attempts", 40),
             max_objects_per_invocation=_positive_int(request, "max_objects_per_invocation", 500),
             max_bytes_per_invocation=_positive_int(request, "max_bytes_per_invocation", 5 * 1024**3),
+            reingest_as_new_copies=copies,
         )

@@ -160,9 +160,67 @@ def _seed_bronze(pipeline: Pipeline, objects: int) -> list[str]:
     return keys
 
 
-def test_ops_replays_in_bounded_batches_and_succeeds_when_silver_grows(
+def _silver_rows(pipeline: Pipeline) -> list[dict[str, Any]]:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    rows: list[dict[str, Any]] = []
+    for key in pipeline.list_keys("silver/shipments/"):
+        body = pipeline.s3.get_object(Bucket=SILVER, Key=key)["Body"].read()
+        rows += pq.read_table(pa.BufferReader(body)).to_pylist()
+    return rows
+
+
+def _ingest(pipeline: Pipeline, keys: list[str]) -> None:
+    """What S3 → ingest → SQS → transform does for each object as it is written."""
+    for key in keys:
+        head = pipeline.s3.head_object(Bucket=BRONZE, Key=key)
+        _, _, failed = pipeline.drain(s3_object_created(BRONZE, key, etag=head["ETag"], size=head["ContentLength"]))
+        assert failed == []
+
+
+def test_ops_recomputes_the_window_in_bounded_batches_without_adding_rows(
     pipeline: Pipeline, ops: tuple[Any, str]
 ) -> None:
+    sfn, arn = ops
+    sources = _seed_bronze(pipeline, objects=3)
+    _ingest(pipeline, sources)
+    before = _silver_rows(pipeline)
+    time.sleep(1.1)  # the progress step counts files from the start's whole second on
+    sent: list[dict[str, Any]] = []
+
+    def run_transform(execution_arn: str) -> None:
+        """The event source mapping: the replay's work units reach the transform."""
+        messages = pipeline.receive_all()
+        sent.extend(json.loads(m["Body"]) for m in messages)
+        assert pipeline.run_transform(messages) == []
+
+    request = {"window_hours": 1, "min_parquet_objects": 1, "poll_interval_seconds": 1, "max_attempts": 60,
+               "max_objects_per_invocation": 2, "record_type": "shipments"}  # fmt: skip
+    done = run_to_end(sfn, arn, request, during=run_transform)
+
+    assert done["status"] == "SUCCEEDED", done
+    run_transform(done["executionArn"])  # units sent after the last poll
+    output = json.loads(done["output"])
+    run = done["executionArn"].rsplit(":", 1)[1]
+    replay = output["replay"]
+    assert (replay["mode"], replay["objects"], replay["units_sent"], replay["more"]) == ("recompute", 3, 3, False)
+    assert replay["sample_keys"] == sources and replay["dest_prefix"] is None
+    assert sorted(u["key"] for u in sent) == sources and {u["replay"] for u in sent} == {run}
+    assert output["progress"]["satisfied"]
+    # 3 objects at 2 per invocation: the continuation loop ran the replay task twice.
+    assert entered_states(sfn, done["executionArn"]).count("Replay") == 2
+    # Nothing copied; silver recomputed in place: the same rows, only _ingested_at moved.
+    assert pipeline.s3.list_objects_v2(Bucket=BRONZE, Prefix=f"bronze/replay/{run}/")["KeyCount"] == 0
+    after = _silver_rows(pipeline)
+
+    def key(row: dict[str, Any]) -> str:
+        return json.dumps({k: v for k, v in row.items() if k != "_ingested_at"}, sort_keys=True, default=str)
+
+    assert sorted(map(key, after)) == sorted(map(key, before)) and len(after) == 60
+
+
+def test_ops_copies_for_reingest_only_when_asked(pipeline: Pipeline, ops: tuple[Any, str]) -> None:
     sfn, arn = ops
     sources = _seed_bronze(pipeline, objects=3)
     ingested: set[str] = set()
@@ -181,25 +239,21 @@ def test_ops_replays_in_bounded_batches_and_succeeds_when_silver_grows(
                     )
                     assert failed == []
 
-    request = {"window_hours": 1, "min_parquet_objects": 3, "poll_interval_seconds": 1, "max_attempts": 60,
-               "max_objects_per_invocation": 2, "record_type": "shipments"}  # fmt: skip
+    request = {"window_hours": 1, "min_parquet_objects": 1, "poll_interval_seconds": 1, "max_attempts": 60,
+               "max_objects_per_invocation": 2, "record_type": "shipments", "reingest_as_new_copies": True}  # fmt: skip
     done = run_to_end(sfn, arn, request, during=play_s3_notifications)
 
     assert done["status"] == "SUCCEEDED", done
     output = json.loads(done["output"])
     run = done["executionArn"].rsplit(":", 1)[1]
-    assert output["replay"]["copied"] == 3 and output["replay"]["more"] is False, output
+    replay = output["replay"]
+    assert (replay["mode"], replay["objects"], replay["units_sent"], replay["more"]) == ("copy", 3, 0, False)
     assert sorted(ingested) == sorted(f"bronze/replay/{run}/{key}" for key in sources)
-    assert output["progress"]["satisfied"] and output["progress"]["new_parquet_objects"] >= 3
-    # 3 objects at 2 per invocation: the continuation loop ran the replay task twice.
+    assert output["progress"]["satisfied"]
     assert entered_states(sfn, done["executionArn"]).count("Replay") == 2
     # The copies re-ingested on purpose: silver rows name the replay keys.
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    first = pipeline.list_keys("silver/shipments/")[0]
-    table = pq.read_table(pa.BufferReader(pipeline.s3.get_object(Bucket=SILVER, Key=first)["Body"].read()))
-    assert all(uri.startswith(f"s3://{BRONZE}/bronze/replay/{run}/") for uri in table["_source_uri"].to_pylist())
+    uris = {row["_source_uri"] for row in _silver_rows(pipeline)}
+    assert uris == {f"s3://{BRONZE}/bronze/replay/{run}/{key}" for key in sources}
 
 
 def test_ops_fails_with_a_clear_cause_when_silver_does_not_grow(pipeline: Pipeline, ops: tuple[Any, str]) -> None:
@@ -216,7 +270,7 @@ def test_ops_with_an_empty_window_succeeds_without_polling(pipeline: Pipeline, o
     _seed_bronze(pipeline, objects=1)
     done = run_to_end(sfn, arn, {"start": "2001-01-01T00:00:00Z", "end": "2001-01-02T00:00:00Z"})
     assert done["status"] == "SUCCEEDED"
-    assert json.loads(done["output"])["replay"]["copied"] == 0
+    assert json.loads(done["output"])["replay"]["objects"] == 0
     assert "PollSilver" not in entered_states(sfn, done["executionArn"])
 
 
@@ -224,6 +278,7 @@ def test_ops_with_an_empty_window_succeeds_without_polling(pipeline: Pipeline, o
     ("request_", "message"),
     [
         ({"dest_prefix_base": "replay/"}, "dest_prefix_base='replay/' must start with 'bronze/'"),
+        ({"dest_prefix_base": "bronze/again/"}, "dest_prefix_base applies only with reingest_as_new_copies=true"),
         ({"window_hours": 6, "start": "2024-01-01T00:00:00Z"}, "either window_hours or start/end"),
         ({"start": "2024-01-01T00:00:00"}, "has no time zone"),
         ({"surprise": 1}, "unknown input fields: surprise"),
