@@ -2,10 +2,15 @@
 """Start and follow the stack's Step Functions workflows (ENV=local by default).
 
   python -m scripts.workflows start ops --window-hours 6 --record-type shipments [--wait]
+  python -m scripts.workflows start ops --window-hours 6 --reingest-as-new-copies   # rows land again
   python -m scripts.workflows start ge --record-type shipments --dt 2024-06-01 [--wait]
   python -m scripts.workflows start ge          # the newest dt partition of every dataset in silver
   python -m scripts.workflows status ops        # the last started execution(s) (or --execution ARN)
   python -m scripts.workflows history ge        # their events, oldest first
+
+An ops replay recomputes silver in place for the window's objects (work units with ``replay``
+set; no row is added); ``--reingest-as-new-copies`` asks for the former behaviour instead: copies
+under the replay prefix, ingested as new objects, whose rows land in silver again.
 
 ``start`` writes the execution ARNs to ``.last_<workflow>_execution`` (what ``status`` and
 ``history`` read). Exit codes: 0 started / SUCCEEDED (or still RUNNING for ``status``), 1 the
@@ -54,8 +59,26 @@ def ops_input(args: argparse.Namespace) -> dict[str, Any]:
         "min_parquet_objects": args.min_parquet_objects,
         "poll_interval_seconds": args.poll_interval_seconds,
         "max_attempts": args.max_attempts,
+        "reingest_as_new_copies": True if getattr(args, "reingest_as_new_copies", False) else None,
     }
     return {k: v for k, v in fields.items() if v not in (None, "")}
+
+
+def replay_summary(output: dict[str, Any]) -> str | None:
+    """One line saying what an ops execution's replay did (None: not an ops output)."""
+    replay = output.get("replay")
+    if not isinstance(replay, dict):
+        return None
+    more = " (more to come)" if replay.get("more") else ""
+    if replay.get("mode") == "copy":
+        return (
+            f"replay: copied {replay.get('objects', 0)} objects ({replay.get('bytes_copied', 0)} bytes) "
+            f"under {replay.get('dest_prefix')} to be ingested as new objects{more}"
+        )
+    return (
+        f"replay: recomputed {replay.get('objects', 0)} objects in place, {replay.get('units_sent', 0)} work units "
+        f"sent ({replay.get('bytes_planned', 0)} bytes){more}"
+    )
 
 
 def silver_partitions(s3: Any, bucket: str, silver_prefix: str = layout.SILVER_PREFIX) -> dict[str, list[str]]:
@@ -136,7 +159,11 @@ def report(described: dict[str, Any]) -> int:
     took = f" in {(stopped - started).total_seconds():.0f}s" if stopped else ""
     print(f"{described['name']}: {status}{took}")
     if described.get("output"):
-        print(json.dumps(json.loads(described["output"]), indent=2))
+        output = json.loads(described["output"])
+        summary = replay_summary(output) if isinstance(output, dict) else None
+        if summary:
+            print(summary)
+        print(json.dumps(output, indent=2))
     if status in {"FAILED", "TIMED_OUT", "ABORTED"}:
         print(f"error: {described.get('error', status)}", file=sys.stderr)
         if described.get("cause"):
@@ -166,7 +193,15 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     start_parser = sub.add_parser("start", help="start an execution")
     start_parser.add_argument("workflow", choices=sorted(WORKFLOWS))
     start_parser.add_argument("--src-prefix", help="ops: bronze prefix to replay (default: the bronze prefix)")
-    start_parser.add_argument("--dest-prefix-base", help="ops: replay copies land under <this>/<execution>/")
+    start_parser.add_argument(
+        "--reingest-as-new-copies",
+        action="store_true",
+        help="ops: copy the window under the replay prefix so it is ingested as new objects (its rows land in "
+        "silver again); default: recompute silver in place",
+    )
+    start_parser.add_argument(
+        "--dest-prefix-base", help="ops, with --reingest-as-new-copies: copies land under <this>/<execution>/"
+    )
     start_parser.add_argument("--window-hours", type=int, help="ops: replay objects written in the last N hours")
     start_parser.add_argument("--start", help="ops: window start, ISO-8601 (with --end instead of --window-hours)")
     start_parser.add_argument("--end", help="ops: window end, ISO-8601 (default: now)")
