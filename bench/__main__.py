@@ -20,8 +20,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextC
 
 from bench import report
 from bench.floor import Floor, cold_import, pyarrow_floor
-from bench.inprocess import ESM_BATCH_SIZE, HANDLER_ENV, InProcessPipeline
+from bench.inprocess import HANDLER_ENV, InProcessPipeline
 from bench.meter import EmulatorClock, RequestCounter
+from bench.sweep import UNITS_PER_INVOCATION
 from bench.workloads import Workload, build_workloads, record_lines, sized_body
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -133,7 +134,7 @@ def _sweep(args: argparse.Namespace, console: Console, lines: list[bytes], resul
     w1 = results["workloads"].get("W1")
     per_gib = w1["ingest_cpu_seconds"] / (w1["input_bytes"] / 1024**3) if w1 else 1.0
     sizing = choose_sizing(
-        points, esm_batch_size=ESM_BATCH_SIZE, ingest_peak_rss_mb=ingest_rss, ingest_seconds_per_gib=per_gib
+        points, units_per_invocation=UNITS_PER_INVOCATION, ingest_peak_rss_mb=ingest_rss, ingest_seconds_per_gib=per_gib
     )
     results["sweep"] = {"points": [p.as_dict() for p in points], "sizing": sizing.as_dict()}
 

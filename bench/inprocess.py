@@ -19,7 +19,7 @@ from typing import Any
 import boto3
 from moto import mock_aws
 
-from bench.meter import CpuMeter, EmulatorClock, RequestCounter, record_unit_results
+from bench.meter import CpuMeter, EmulatorClock, RequestCounter, record_batch_results
 from bench.workloads import Workload
 from elt.devkit.events import s3_object_created_from_head, sqs_record_from_message
 from elt.devkit.handlers import LambdaContext, load_handler
@@ -29,7 +29,7 @@ NAMES = StackNames("bench")
 BRONZE, SILVER = NAMES.bronze, NAMES.silver
 #: Long enough that a unit being transformed is never redelivered during a run.
 VISIBILITY_TIMEOUT = 900
-ESM_BATCH_SIZE = 10  # Terraform's esm_batch_size default
+ESM_BATCH_SIZE = 100  # Terraform's esm_batch_size default
 SQS_MAX_RECEIVE = 10
 
 #: The handlers' environment besides the resource names (what Terraform sets, quiet logs).
@@ -60,7 +60,7 @@ class RunResult:
     quarantined: int = 0
     silver_files: int = 0
     silver_bytes: int = 0
-    unit_results: list[dict[str, Any]] = field(default_factory=list)
+    batch_results: list[dict[str, Any]] = field(default_factory=list)
 
 
 class InProcessPipeline:
@@ -73,7 +73,7 @@ class InProcessPipeline:
         self.session: boto3.Session
         self.ingest: ModuleType
         self.transform: ModuleType
-        self.unit_results: list[dict[str, Any]] = []
+        self.batch_results: list[dict[str, Any]] = []
 
     @contextlib.contextmanager
     def running(self) -> Iterator[InProcessPipeline]:
@@ -89,7 +89,7 @@ class InProcessPipeline:
                 self.s3, self.sqs = stack.s3, stack.sqs
                 self.ingest = load_handler("ingest")
                 self.transform = load_handler("transform")
-                record_unit_results(self.transform, self.unit_results)
+                record_batch_results(self.transform, self.batch_results)
                 yield self
             boto3.DEFAULT_SESSION = None
 
@@ -103,7 +103,7 @@ class InProcessPipeline:
     def run(self, workload: Workload, progress: Callable[[int], None] | None = None) -> RunResult:
         events = self.upload(workload)
         self.counter.counts = {}
-        self.unit_results.clear()
+        self.batch_results.clear()
         ingest_cpu, transform_cpu = CpuMeter(self.clock), CpuMeter(self.clock)
         invocations = {"ingest": 0, "transform": 0}
         units = 0
@@ -130,7 +130,7 @@ class InProcessPipeline:
                 sink.seek(0)
                 sink.truncate()
                 if progress:
-                    progress(sum(r["rows"] + r["quarantined"] for r in self.unit_results))
+                    progress(sum(r["rows"] + r["quarantined"] for r in self.batch_results))
         wall = time.perf_counter() - started
         result = RunResult(
             workload=workload.name,
@@ -144,12 +144,12 @@ class InProcessPipeline:
             transform_invocations=invocations["transform"],
             units=units,
             requests={k: Counter(v) for k, v in self.counter.counts.items()},
-            unit_results=list(self.unit_results),
+            batch_results=list(self.batch_results),
         )
-        result.rows = sum(r["rows"] for r in self.unit_results)
-        result.quarantined = sum(r["quarantined"] for r in self.unit_results)
-        result.silver_files = sum(r["files"] for r in self.unit_results)
-        result.silver_bytes = sum(r["bytes_written"] for r in self.unit_results)
+        result.rows = sum(r["rows"] for r in self.batch_results)
+        result.quarantined = sum(r["quarantined"] for r in self.batch_results)
+        result.silver_files = sum(r["silver_files"] for r in self.batch_results)
+        result.silver_bytes = sum(r["bytes_written"] for r in self.batch_results)
         if result.rows + result.quarantined != workload.records:
             raise RuntimeError(
                 f"{workload.name}: {result.rows} silver rows + {result.quarantined} quarantined "

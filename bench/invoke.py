@@ -35,7 +35,7 @@ def main() -> int:
 
     import boto3
 
-    from bench.meter import RequestCounter, peak_rss_mb, record_unit_results
+    from bench.meter import RequestCounter, peak_rss_mb, record_batch_results
     from elt.devkit.handlers import LambdaContext, load_handler
 
     counter = RequestCounter()
@@ -45,9 +45,9 @@ def main() -> int:
     started = time.perf_counter()
     module = load_handler(job["function"])
     import_seconds = time.perf_counter() - started
-    units: list[dict[str, Any]] = []
+    batches: list[dict[str, Any]] = []
     if job["function"] == "transform":
-        record_unit_results(module, units)
+        record_batch_results(module, batches)
     cpu, wall = time.process_time(), time.perf_counter()
     with counter.counting(job["function"]), contextlib.redirect_stdout(io.StringIO()):
         response = module.handler(
@@ -60,7 +60,7 @@ def main() -> int:
         "import_seconds": import_seconds,
         "peak_rss_mb": peak_rss_mb(),
         "requests": dict(counter.total()),
-        "units": units,
+        "batches": batches,
     }
     print(json.dumps(result, default=str))
     return 0

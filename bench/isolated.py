@@ -42,7 +42,7 @@ class Invocation:
     import_seconds: float
     peak_rss_mb: float
     requests: Counter[str]
-    units: list[dict[str, Any]] = field(default_factory=list)
+    batches: list[dict[str, Any]] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -51,9 +51,9 @@ class Invocation:
             "wall_seconds": round(self.wall_seconds, 3),
             "import_seconds": round(self.import_seconds, 3),
             "peak_rss_mb": round(self.peak_rss_mb, 1),
-            "units": len(self.units),
-            "rows": sum(u["rows"] for u in self.units),
-            "files": sum(u["files"] for u in self.units),
+            "units": sum(sum(b["units"].values()) for b in self.batches),
+            "rows": sum(b["rows"] for b in self.batches),
+            "files": sum(b["silver_files"] for b in self.batches),
         }
 
 
@@ -124,7 +124,7 @@ class IsolatedPipeline:
             result["import_seconds"],
             result["peak_rss_mb"],
             Counter(result["requests"]),
-            result["units"],
+            result["batches"],
         )
 
     def drain(self, event: dict[str, Any], ingest_env: dict[str, str] | None = None) -> list[Invocation]:

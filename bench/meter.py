@@ -114,13 +114,13 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def record_unit_results(transform: ModuleType, into: list[dict[str, Any]]) -> None:
-    """Keep every unit's result (rows, files, bytes) by wrapping the transform's process_unit."""
-    original: Callable[..., Any] = transform.process_unit
+def record_batch_results(transform: ModuleType, into: list[dict[str, Any]]) -> None:
+    """Keep every batch's result (rows, files, bytes) by wrapping the transform's process_batch."""
+    original: Callable[..., Any] = transform.process_batch
 
     def recording(*args: Any, **kwargs: Any) -> Any:
         result = original(*args, **kwargs)
         into.append(result.as_dict())
         return result
 
-    transform.process_unit = recording  # type: ignore[attr-defined]
+    transform.process_batch = recording  # type: ignore[attr-defined]

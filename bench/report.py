@@ -63,7 +63,7 @@ def memory_figures(calls: list[Invocation], mib: int, records: int) -> dict[str,
     return {
         "object_mib": mib,
         "records": records,
-        "units": sum(len(c.units) for c in calls),
+        "units": sum(c.as_dict()["units"] for c in calls),
         "invocations": [c.as_dict() for c in calls],
         "ingest_peak_rss_mb": max(c.peak_rss_mb for c in calls if c.function == "ingest"),
         "transform_peak_rss_mb": max(c.peak_rss_mb for c in calls if c.function == "transform"),

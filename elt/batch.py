@@ -41,7 +41,9 @@ from elt.silver import (
     UnitResult,
     put_file,
     quarantine_object_key,
+    shares_parse,
     silver_key,
+    validate_small_units,
     validate_unit,
 )
 from elt.work_units import WorkUnit
@@ -58,7 +60,6 @@ class UnitOutcome:
     unit: WorkUnit
     verdict: Verdict
     reason: str = ""
-    result: UnitResult | None = None
 
     @property
     def acknowledged(self) -> bool:
@@ -69,13 +70,12 @@ class UnitOutcome:
 class BatchResult:
     batch_id: str
     outcomes: list[UnitOutcome] = field(default_factory=list)
-    files: int = 0
+    files: int = 0  # silver and quarantine
+    silver_files: int = 0
     bytes_written: int = 0
     retracted: int = 0
     partitions: dict[tuple[str, str], int] = field(default_factory=dict)  # (record_type, dt) → rows
-
-    def total(self, name: str) -> int:
-        return sum(getattr(o.result, name) for o in self.outcomes if o.result is not None)
+    counts: UnitResult = field(default_factory=UnitResult)  # rows, quarantined, blank lines, blocks
 
     def as_dict(self) -> dict[str, Any]:
         verdicts: dict[str, int] = {}
@@ -84,10 +84,9 @@ class BatchResult:
         return {
             "batch": self.batch_id,
             "units": verdicts,
-            "rows": self.total("rows"),
-            "quarantined": self.total("quarantined"),
-            "blank_lines": self.total("blank_lines"),
+            **self.counts.as_dict(),
             "files": self.files,
+            "silver_files": self.silver_files,
             "bytes_written": self.bytes_written,
             "retracted": self.retracted,
             "partitions": [{"record_type": rt, "dt": dt, "rows": n} for (rt, dt), n in sorted(self.partitions.items())],
@@ -157,11 +156,30 @@ def _run(
     with tempfile.TemporaryDirectory(prefix="batch-") as workdir:
         writers = BatchWriters(validator.schemas, workdir, settings.row_group_rows)
         quarantine: dict[str, list[bytes]] = {}
+        shared: list[int] = []
         for i, claim in enumerate(claims):
             if claim.outcome != "claimed":
                 outcomes[i] = UnitOutcome(claim.unit, claim.outcome, claim.reason)  # type: ignore[arg-type]
-                continue
-            outcomes[i] = _write_unit(claim.unit, result.batch_id, writers, quarantine, s3, ledger, settings, validator)
+            elif shares_parse(claim.unit, settings):
+                shared.append(i)
+            else:
+                outcomes[i] = _write_unit(claim.unit, result, writers, quarantine, s3, ledger, settings, validator)
+        unreadable = validate_small_units(
+            [claims[i].unit for i in shared],
+            s3=s3,
+            settings=settings,
+            validator=validator,
+            writers=writers,
+            counts=result.counts,
+            quarantine=quarantine,
+        )
+        for position, i in enumerate(shared):
+            error = unreadable.get(position)
+            outcomes[i] = (
+                UnitOutcome(claims[i].unit, "written")
+                if error is None
+                else _unread(claims[i].unit, error, result.batch_id, ledger)
+            )
         files = {
             silver_key(settings, record_type, dt, result.batch_id): path
             for (record_type, dt), path in writers.close().items()
@@ -174,7 +192,7 @@ def _run(
         for key, body in bodies.items():
             s3.put_object(Bucket=settings.silver_bucket, Key=key, Body=body, ContentType="application/x-ndjson")
             result.bytes_written += len(body)
-        result.files = len(files) + len(bodies)
+        result.files, result.silver_files = len(files) + len(bodies), len(files)
         result.partitions = dict(writers.rows)
     ledger.commit(result.batch_id)
     for unit, i in zip(units, order, strict=True):  # a second delivery shares its first's verdict
@@ -237,7 +255,7 @@ def _clear_the_way(claims: list[Claim], batch_id: str, s3: Any, ledger: Ledger, 
 
 def _write_unit(
     unit: WorkUnit,
-    batch_id: str,
+    result: BatchResult,
     writers: BatchWriters,
     quarantine: dict[str, list[bytes]],
     s3: Any,
@@ -248,15 +266,23 @@ def _write_unit(
     try:
         unit_result, entries = validate_unit(unit, s3=s3, settings=settings, validator=validator, writers=writers)
     except UnitReadError as exc:
-        ledger.release(unit, batch_id)  # not written: a retry (if any) must be able to claim it
-        if exc.gone:
-            log.info("unit superseded: %s", exc, extra={"unit": str(unit.output_name)})
-            return UnitOutcome(unit, "superseded", str(exc))
-        log.error("unit failed: %s", exc, extra={"unit": str(unit.output_name)})
-        return UnitOutcome(unit, "failed", str(exc))
+        return _unread(unit, exc, result.batch_id, ledger)
+    for name, value in unit_result.as_dict().items():
+        setattr(result.counts, name, getattr(result.counts, name) + value)
     if entries:
         quarantine.setdefault(unit.dataset, []).extend(entries)
-    return UnitOutcome(unit, "written", result=unit_result)
+    return UnitOutcome(unit, "written")
+
+
+def _unread(unit: WorkUnit, error: UnitReadError, batch_id: str, ledger: Ledger) -> UnitOutcome:
+    """A claimed unit that could not be read: give the claim back (a retry must be able to take
+    it), then call it superseded (its version is gone) or failed."""
+    ledger.release(unit, batch_id)
+    if error.gone:
+        log.info("unit superseded: %s", error, extra={"unit": str(unit.output_name)})
+        return UnitOutcome(unit, "superseded", str(error))
+    log.error("unit failed: %s", error, extra={"unit": str(unit.output_name)})
+    return UnitOutcome(unit, "failed", str(error))
 
 
 def _abort_own(batch_id: str, *, s3: Any, ledger: Ledger, bucket: str) -> None:

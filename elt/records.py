@@ -16,10 +16,11 @@ checks both paths agree on arbitrary records.
 
 from __future__ import annotations
 
+import bisect
 import json
 import re
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -99,6 +100,7 @@ class Rejection:
     record_type: str | None
     reason: str
     raw: bytes
+    segment: int = 0  # which source of a shared block (``Validator.parse_segments``) it came from
 
 
 @dataclass
@@ -280,30 +282,51 @@ class Validator:
 
     def parse_block(self, block: bytes, first_line: int, ctx: SourceContext) -> ParsedBlock:
         """Validate a block of complete lines (the last one may lack its newline)."""
-        fast = self._parse_block_fast(block, first_line, ctx)
+        fast = self._parse_block_fast(block, Lineage([Segment(ctx, first_line, physical_line_count(block))]))
         return fast if fast is not None else self.parse_lines(block, first_line, ctx)
 
-    def _parse_block_fast(self, block: bytes, first_line: int, ctx: SourceContext) -> ParsedBlock | None:
+    def parse_segments(self, segments: list[tuple[bytes, int, SourceContext]]) -> ParsedBlock:
+        """Validate several sources' blocks (each whole lines, from its ``first_line``) in one
+        columnar pass: many small objects cost one parse, not one each. A line's verdict is the
+        one ``parse_block`` gives it alone — the shared pass only changes where rows come from,
+        and a group the fast path cannot read goes back to one ``parse_block`` per source.
+        Rejections carry their source's index in ``segment``."""
+        blocks = [b if b.endswith(b"\n") or not b else b + b"\n" for b, _, _ in segments]
+        lineage = Lineage(
+            [Segment(ctx, first, physical_line_count(b)) for b, (_, first, ctx) in zip(blocks, segments, strict=True)]
+        )
+        fast = self._parse_block_fast(b"".join(blocks), lineage) if len(segments) > 1 else None
+        if fast is not None:
+            return fast
+        merged = ParsedBlock()
+        for index, (block, first_line, ctx) in enumerate(segments):
+            parsed = self.parse_block(block, first_line, ctx)
+            for record_type, tables in parsed.tables.items():
+                merged.tables.setdefault(record_type, []).extend(tables)
+            merged.rejections += [replace(r, segment=index) for r in parsed.rejections]
+            merged.blank_lines += parsed.blank_lines
+            merged.fast_path = merged.fast_path or parsed.fast_path
+        return merged
+
+    def _parse_block_fast(self, block: bytes, lineage: Lineage) -> ParsedBlock | None:
         if self._parse_options is None or not block:
             return None
         starts, ends = _line_bounds(block)
-        if not _fast_path_can_read(block, starts, ends, ctx.max_line_bytes):
+        if not _fast_path_can_read(block, starts, ends, lineage.max_line_bytes):
             return None
         try:
             table = pj.read_json(
                 pa.BufferReader(block),
-                read_options=pj.ReadOptions(block_size=max(4 << 20, 2 * ctx.max_line_bytes)),
+                read_options=pj.ReadOptions(block_size=max(4 << 20, 2 * lineage.max_line_bytes)),
                 parse_options=self._parse_options,
             )
             times, time_ok = _parse_times(table.column("event_time"))
         except (pa.ArrowInvalid, UnicodeDecodeError):
             return None
-        if table.num_rows != len(starts):
+        if table.num_rows != len(starts) or table.num_rows != lineage.rows:
             return None  # e.g. two JSON objects on one line
-        lines = pa.array(range(first_line, first_line + table.num_rows), pa.int64())
-        window_ok = pc.greater_equal(times, pa.scalar(ctx.event_time_min, UTC_TIMESTAMP))
-        if ctx.event_time_max is not None:
-            window_ok = pc.and_(window_ok, pc.less_equal(times, pa.scalar(ctx.event_time_max, UTC_TIMESTAMP)))
+        window_ok = pc.greater_equal(times, pa.scalar(lineage.event_time_min, UTC_TIMESTAMP))
+        window_ok = pc.and_(window_ok, pc.fill_null(pc.less_equal(times, lineage.event_time_max()), True))
         base_ok = pc.and_(time_ok, window_ok)
         record_types = table.column("record_type")
         accepted = pa.repeat(False, table.num_rows)
@@ -316,19 +339,13 @@ class Validator:
             if not pc.any(ok).as_py():
                 continue
             sub = table.filter(ok)
-            n = sub.num_rows
             columns = [sub.column("record_type"), times.filter(ok)]
             columns += [sub.column(s.name) for s in specs[2:]]
-            columns += [
-                pa.repeat(ctx.uri, n),
-                pa.repeat(ctx.version, n),
-                lines.filter(ok),
-                pa.repeat(pa.scalar(ctx.ingested_at, UTC_TIMESTAMP), n),
-            ]
+            columns += lineage.columns(ok)
             result.add_table(record_type, pa.Table.from_arrays(columns, schema=self.schemas[record_type]))
         rejected = pc.indices_nonzero(pc.invert(accepted)).to_pylist()
         if rejected:
-            self._recheck_lines(block, starts, ends, rejected, first_line, ctx, result)
+            self._recheck_lines(block, starts, ends, rejected, lineage, result)
         return result
 
     def _recheck_lines(
@@ -337,19 +354,79 @@ class Validator:
         starts: pa.Array,
         ends: pa.Array,
         indices: list[int],
-        first_line: int,
-        ctx: SourceContext,
+        lineage: Lineage,
         result: ParsedBlock,
     ) -> None:
         """Lines the vectorized rules did not accept, judged on the per-line path (which gives the reason)."""
         rows: dict[str, list[dict[str, Any]]] = {}
         for i in indices:
-            outcome = self.validate_line(block[starts[i].as_py() : ends[i].as_py()], first_line + i, ctx)
+            segment, line = lineage.locate(i)
+            ctx = lineage.segments[segment].ctx
+            outcome = self.validate_line(block[starts[i].as_py() : ends[i].as_py()], line, ctx)
             if isinstance(outcome, Rejection):
-                result.rejections.append(outcome)
+                result.rejections.append(replace(outcome, segment=segment))
             elif outcome is not None:
                 rows.setdefault(outcome[0], []).append(outcome[1])
         self.rows_to_tables(rows, result)
+
+
+@dataclass(frozen=True)
+class Segment:
+    """One source's lines in a shared block: its context, first line number and line count."""
+
+    ctx: SourceContext
+    first_line: int
+    lines: int
+
+
+class Lineage:
+    """Which source and line each row of a shared block comes from, as Arrow columns."""
+
+    def __init__(self, segments: list[Segment]) -> None:
+        self.segments = segments
+        self.offsets = [0]
+        for segment in segments:
+            self.offsets.append(self.offsets[-1] + segment.lines)
+        self.rows = self.offsets[-1]
+        self.max_line_bytes = max(s.ctx.max_line_bytes for s in segments)
+        self.event_time_min = max(s.ctx.event_time_min for s in segments)  # one setting: all equal
+
+    def _per_row(self, values: list[Any], kind: pa.DataType) -> pa.Array:
+        """One value per segment, repeated for each of its rows (a run-end decode)."""
+        if len(self.segments) == 1:
+            return pa.repeat(pa.scalar(values[0], kind), self.rows)
+        runs = [(end, v) for end, v, s in zip(self.offsets[1:], values, self.segments, strict=True) if s.lines]
+        encoded = pa.RunEndEncodedArray.from_arrays(
+            pa.array([end for end, _ in runs], pa.int64()), pa.array([v for _, v in runs], kind)
+        )
+        return pc.run_end_decode(encoded)
+
+    def event_time_max(self) -> pa.Array:
+        return self._per_row([s.ctx.event_time_max for s in self.segments], UTC_TIMESTAMP)
+
+    def columns(self, mask: pa.Array) -> list[pa.Array]:
+        """The lineage columns (_source_uri, _source_version, _source_line, _ingested_at) of the
+        rows ``mask`` selects."""
+        first = self._per_row(
+            [s.first_line - o for s, o in zip(self.segments, self.offsets[:-1], strict=True)], pa.int64()
+        )
+        lines = pc.add(first, pc.subtract(pc.cumulative_sum(pa.repeat(pa.scalar(1, pa.int64()), self.rows)), 1))
+        return [
+            self._per_row([s.ctx.uri for s in self.segments], pa.string()).filter(mask),
+            self._per_row([s.ctx.version for s in self.segments], pa.string()).filter(mask),
+            lines.filter(mask),
+            self._per_row([s.ctx.ingested_at for s in self.segments], UTC_TIMESTAMP).filter(mask),
+        ]
+
+    def locate(self, row: int) -> tuple[int, int]:
+        """(segment index, line number) of a row of the shared block."""
+        segment = bisect.bisect_right(self.offsets, row) - 1
+        return segment, self.segments[segment].first_line + row - self.offsets[segment]
+
+
+def physical_line_count(block: bytes) -> int:
+    """Lines in ``block``: its newlines, plus a last line without one."""
+    return block.count(b"\n") + (0 if not block or block.endswith(b"\n") else 1)
 
 
 def _fast_path_can_read(block: bytes, starts: pa.Array, ends: pa.Array, max_line_bytes: int) -> bool:

@@ -15,6 +15,7 @@ import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from types import SimpleNamespace
 from typing import Any
 
 import pyarrow as pa
@@ -24,7 +25,7 @@ from botocore.exceptions import ClientError
 
 from elt.config import TransformSettings
 from elt.layout import SilverFile, quarantine_key
-from elt.records import ParsedBlock, Rejection, SourceContext, Validator, loads_strict
+from elt.records import ParsedBlock, Rejection, SourceContext, Validator, loads_strict, physical_line_count
 from elt.work_units import WorkUnit
 
 log = logging.getLogger(__name__)
@@ -404,11 +405,6 @@ def silver_key(settings: TransformSettings, record_type: str, dt: str, batch_id:
     return SilverFile(record_type, dt, batch_id).key(settings.silver_prefix)
 
 
-def physical_lines(block: bytes) -> int:
-    """Lines in ``block``: its newlines, plus a last line without one."""
-    return block.count(b"\n") + (0 if not block or block.endswith(b"\n") else 1)
-
-
 @dataclass
 class UnitResult:
     rows: int = 0
@@ -491,7 +487,7 @@ class _UnitRun:
             else:
                 offset, block = item
                 self.take(self.validator.parse_block(block, first_line + offset, self.ctx))
-                lines = offset + physical_lines(block)
+                lines = offset + physical_line_count(block)
         if not lines and self.bom_stripped:
             self.result.blank_lines += 1  # the object was a BOM alone: one line, blank once it is dropped
             lines = 1
@@ -518,7 +514,7 @@ class _UnitRun:
             stripped = raw.strip()
             if stripped.startswith(b"{") and b"\n" in stripped:
                 self.take(self.validator.parse_block(raw, 1, self.ctx))  # JSON Lines in a .json file
-                return physical_lines(raw)
+                return physical_line_count(raw)
             self.reject(None, f"document is not valid JSON: {exc}", raw)
             return 0
         items = document if isinstance(document, list) else [document]
@@ -559,6 +555,66 @@ def validate_unit(
     run.hand_over()
     run.result.quarantined = len(run.rejections)
     return run.result, [entry_line(quarantine_entry(unit, r)) for r in run.rejections]
+
+
+#: Whole, uncompressed JSON Lines objects up to this size are read whole and validated together
+#: (``Validator.parse_segments``): one columnar pass per ``PARSE_BLOCK_BYTES`` of small objects
+#: instead of one per object, which is most of the cost of many small objects. Larger units
+#: stream through ``validate_unit``.
+SHARED_PARSE_MAX_BYTES = 1024 * 1024
+
+
+def shares_parse(unit: WorkUnit, settings: TransformSettings) -> bool:
+    """Whether a unit is read whole and validated together with others. Not larger than
+    ``MAX_LINE_BYTES`` either, so none of its lines can be oversized."""
+    small = unit.size <= min(SHARED_PARSE_MAX_BYTES, settings.max_line_bytes, settings.max_object_bytes)
+    return unit.format == "jsonl" and unit.compression is None and unit.whole_object and small
+
+
+def validate_small_units(
+    units: list[WorkUnit],
+    *,
+    s3: Any,
+    settings: TransformSettings,
+    validator: Validator,
+    writers: BatchWriters,
+    counts: UnitResult,
+    quarantine: dict[str, list[bytes]],
+) -> dict[int, UnitReadError]:
+    """Validate small whole objects (``shares_parse``) in shared blocks into the batch's writers,
+    adding to ``counts`` and ``quarantine`` (dataset → entry lines). Returns the units that could
+    not be read (by index); they add nothing."""
+    failed: dict[int, UnitReadError] = {}
+    group: list[tuple[WorkUnit, bytes]] = []
+
+    def validate_group() -> None:
+        parsed = validator.parse_segments([(body, 1, source_context(u, settings)) for u, body in group])
+        writers.add(parsed.tables)
+        counts.rows += parsed.rows
+        counts.blank_lines += parsed.blank_lines
+        counts.quarantined += len(parsed.rejections)
+        counts.fast_path_blocks += parsed.fast_path
+        counts.slow_path_blocks += not parsed.fast_path
+        for rejection in parsed.rejections:
+            unit = group[rejection.segment][0]
+            quarantine.setdefault(unit.dataset, []).append(entry_line(quarantine_entry(unit, rejection)))
+        group.clear()
+
+    for index, unit in enumerate(units):
+        seen = SimpleNamespace(bom_stripped=False)
+        try:
+            body = b"".join(strip_bom(read_unit(s3, unit), seen))
+        except UnitReadError as exc:
+            failed[index] = exc
+            continue
+        if not body and seen.bom_stripped:
+            counts.blank_lines += 1  # the object was a BOM alone: one line, blank once it is dropped
+        group.append((unit, body))
+        if sum(len(b) for _, b in group) >= settings.parse_block_bytes:
+            validate_group()
+    if group:
+        validate_group()
+    return failed
 
 
 class BatchSpoiled(RuntimeError):

@@ -9,11 +9,11 @@ from typing import Any
 import boto3
 import pytest
 
+from elt.batch import BatchResult
 from elt.config import TransformSettings
+from elt.layout import new_batch_id
 from elt.partition_ready import CatalogRegistrar, PartitionPublisher
 from elt.records import Validator
-from elt.batch import BatchResult
-from elt.layout import new_batch_id
 from tests.integration.conftest import REGION, SILVER, TABLE, Pipeline
 
 
@@ -41,8 +41,8 @@ def event_inbox(pipeline: Pipeline) -> Any:
 
 def announcer(clock: list[float], debounce: int = 300) -> PartitionPublisher:
     settings = TransformSettings.from_env({
-        "SILVER_BUCKET": SILVER, "IDEMPOTENCY_TABLE": TABLE, "EMIT_PARTITION_EVENTS": "true", "PARTITION_CLAIMS_TABLE": TABLE,
-        "PARTITION_EVENT_DEBOUNCE_SECONDS": str(debounce),
+        "SILVER_BUCKET": SILVER, "IDEMPOTENCY_TABLE": TABLE, "EMIT_PARTITION_EVENTS": "true",
+        "PARTITION_CLAIMS_TABLE": TABLE, "PARTITION_EVENT_DEBOUNCE_SECONDS": str(debounce),
     })  # fmt: skip
     return PartitionPublisher(
         settings,
@@ -55,7 +55,7 @@ def announcer(clock: list[float], debounce: int = 300) -> PartitionPublisher:
 def test_a_burst_into_one_partition_announces_once_per_window(pipeline: Pipeline, event_inbox: Any) -> None:
     clock = [1_700_000_000.0]
     announce = announcer(clock)
-    for i in range(5):  # five batches land in the same partition within the window
+    for _ in range(5):  # five batches land in the same partition within the window
         announce(result(("shipments", "2024-06-01")))
         clock[0] += 10
     announce(result(("shipments", "2024-06-02")))  # another partition
@@ -73,7 +73,7 @@ def test_a_burst_into_one_partition_announces_once_per_window(pipeline: Pipeline
 
 def test_without_debounce_every_batch_announces(pipeline: Pipeline, event_inbox: Any) -> None:
     announce = announcer([0.0], debounce=0)
-    for i in range(3):
+    for _ in range(3):
         announce(result(("shipments", "2024-06-01")))
     assert len(event_inbox()) == 3
 
