@@ -6,11 +6,12 @@ Each selected object is copied, in the same bucket, to
     bronze/replay/<run-name>/<original key>
 
 A new key is a new object identity (s3://bucket/key#etag), so the copy passes ingest's
-idempotency check and is ingested again ON PURPOSE: use it to re-run the pipeline after a fix in
-the transform or a contract. Silver files are named after the source object, so the replayed rows
-are new files next to the originals: delete or compact the originals' partition first if you want
-them replaced rather than duplicated. Re-running with the same --run-name copies the same content
-to the same keys, which ingest then skips (same key, same etag).
+idempotency check and is ingested again ON PURPOSE, as new data: its rows land in silver AGAIN,
+next to the originals' (with the copy's _source_uri), so silver then holds both. Use it only when
+new copies are what you want; to rebuild silver after a fix in the transform or a contract,
+recompute in place instead (replay_from_s3.py, `make replay`, or the ops workflow's replay), which
+never appends. Re-running with the same --run-name copies the same content to the same keys,
+which ingest then skips (same key, same etag).
 
 Examples:
   scripts/replay_via_s3_copy.py --since 6h --dry-run

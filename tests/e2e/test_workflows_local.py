@@ -36,7 +36,7 @@ def parquet_keys(stack: LocalStack, prefix: str) -> set[str]:
     return keys
 
 
-def test_ops_replay_succeeds_and_silver_grows(local_stack: LocalStack, tmp_path: Path) -> None:
+def test_ops_replay_recomputes_silver_in_place(local_stack: LocalStack, tmp_path: Path) -> None:
     s3, fake = local_stack.client("s3"), FakeEvents(seed=11, days_back=1)
     for i in range(3):
         body = "".join(json.dumps(fake.record("tracking_events")) + "\n" for _ in range(50))
@@ -45,14 +45,17 @@ def test_ops_replay_succeeds_and_silver_grows(local_stack: LocalStack, tmp_path:
     before = parquet_keys(local_stack, "silver/tracking_events/")
 
     started = workflows(local_stack, tmp_path, "start", "ops", "--window-hours", "1", "--record-type",
-                        "tracking_events", "--min-parquet-objects", "3", "--poll-interval-seconds", "2",
+                        "tracking_events", "--min-parquet-objects", "1", "--poll-interval-seconds", "2",
                         "--max-attempts", "120", "--wait")  # fmt: skip
     assert started.returncode == 0, started.stdout + started.stderr
     status = workflows(local_stack, tmp_path, "status", "ops")
     assert status.returncode == 0 and ": SUCCEEDED" in status.stdout, status.stdout + status.stderr
-    output = json.loads(status.stdout.split("\n", 1)[1])
-    assert output["replay"]["copied"] >= 3 and output["progress"]["satisfied"]
-    assert len(parquet_keys(local_stack, "silver/tracking_events/") - before) >= 3
+    assert "replay: recomputed" in status.stdout
+    output = json.loads(status.stdout[status.stdout.index("\n{") + 1 :])
+    replay = output["replay"]
+    assert replay["mode"] == "recompute" and replay["objects"] >= 3 and replay["units_sent"] >= 3
+    assert output["progress"]["satisfied"]
+    assert parquet_keys(local_stack, "silver/tracking_events/") - before  # written again by the replay's batches
     history = workflows(local_stack, tmp_path, "history", "ops")
     assert "ExecutionSucceeded" in history.stdout and "PollSilver" in history.stdout
 
