@@ -46,10 +46,10 @@ and 256 MB (``workflow_ops``):
   over ``MAX_OBJECT_BYTES`` are one unit each and are not read: 1.2 s. A larger JSON Lines
   object is read once to cut it at line boundaries, at ``READ_MIB_PER_S`` = 64 MiB/s. That rate
   is conservative: ``make bench`` measured planning at 0.93 CPU-s per GiB, ≈ 160 MiB/s at
-  256 MB's 0.145 vCPU, and ingest's own 210 s timeout already relies on ≥ 78 MiB/s for the
-  largest object; AWS publishes no per-stream GET rate. So the largest splittable object
-  (``MAX_OBJECT_BYTES`` = 16 GiB: 128 units of 128 MiB, 13 sends) takes
-  1 s + 2.6 s + 256 s ≈ 260 s;
+  256 MB's 0.145 vCPU, and the bench's sizing of ingest's timeout (210 s for the largest
+  object, docs/performance.md) assumes ≥ 78 MiB/s; AWS publishes no per-stream GET rate. So
+  the largest splittable object (``MAX_OBJECT_BYTES`` = 16 GiB: 128 units of 128 MiB, 13
+  sends) takes 1 s + 2.6 s + 256 s ≈ 260 s;
 * a copy is estimated at ``COPY_OVERHEAD_MS`` + size / rate, with conservative rates (AWS
   publishes none for server-side copies): one ``CopyObject`` request (objects up to 5 GB) at
   ``SINGLE_COPY_MIB_PER_S`` = 25 MiB/s, so the largest takes 1 s + 5 GiB / 25 MiB/s ≈ 206 s; the
