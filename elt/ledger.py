@@ -229,8 +229,12 @@ class Ledger:
         held = old[attr]["S"]
         holder, replay = parse_owner(held)
         claim = Claim(unit, "claimed", swap=self._swap_owner(unit, held, batch_id))
-        if holder == batch_id:  # our own earlier attempt, whose response was lost
-            return Claim(unit, "claimed")
+        if holder == batch_id:
+            if replay == unit.replay:  # our own earlier attempt, whose response was lost
+                return Claim(unit, "claimed")
+            # Another message of this batch (the unit, or a replay of it) claimed the range: its
+            # rows are written once, by that claim.
+            return Claim(unit, "done", "claimed by another message of this batch")
         record = self.batch(holder)
         if record["status"] == COMMITTED:
             if unit.replay is None or replay == unit.replay:
