@@ -495,7 +495,8 @@ def _brackets(block: bytes, start: int, end: int) -> int:
 def _line_bounds(block: bytes) -> tuple[pa.Array, pa.Array]:
     """Start and end (exclusive, without the newline) offsets of every line in ``block``."""
     data = pa.Array.from_buffers(pa.uint8(), len(block), [None, pa.py_buffer(block)])
-    newlines = pc.indices_nonzero(pc.equal(data, 10)).cast(pa.int64())
+    # A uint8 scalar: an untyped 10 would make Arrow widen all the block's bytes to int64 first.
+    newlines = pc.indices_nonzero(pc.equal(data, pa.scalar(10, pa.uint8()))).cast(pa.int64())
     ends = newlines
     if not block.endswith(b"\n"):
         ends = pa.concat_arrays([newlines, pa.array([len(block)], pa.int64())])

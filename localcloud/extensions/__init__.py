@@ -23,6 +23,7 @@ def install(runtime: Runtime) -> None:
     stepfunctions.glue_sync_tasks()
     athena.tags_for_untagged_resources()
     sqs.redrive_allow_policy()
+    sqs.receive_in_linear_time()
     sqs.message_move_tasks()
     awslambda.dead_letter_config()
     awslambda.mappings_listed_by_name_or_arn()

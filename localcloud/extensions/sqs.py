@@ -52,6 +52,20 @@ def redrive_allow_policy() -> None:
     Queue._set_attributes = _set_attributes  # type: ignore[method-assign]
 
 
+def receive_in_linear_time() -> None:
+    """Speed, not behaviour: for every message it receives, moto reads the queue's
+    MessageRetentionPeriod by computing all the queue's attributes — counting every message — so
+    draining a queue of n messages costs O(n²) (a 1,000-message queue: 40 s of 56 in the
+    benchmark's drain). Read the one attribute; the answer is the same."""
+    from moto.core.utils import unix_time
+
+    def is_message_valid_based_on_retention_period(self: SQSBackend, queue_name: str, message: Any) -> bool:
+        retention = int(getattr(self.get_queue(queue_name), "message_retention_period"))  # noqa: B009
+        return retention + message.sent_timestamp / 1000 > unix_time()
+
+    SQSBackend.is_message_valid_based_on_retention_period = is_message_valid_based_on_retention_period  # type: ignore[method-assign]
+
+
 class MoveTaskError(SQSException):
     code = "InvalidParameterValue"
 
