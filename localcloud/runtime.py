@@ -209,17 +209,31 @@ def rate_seconds(expression: str) -> int | None:
     return int(match.group(1)) * {"minute": 60, "hour": 3600, "day": 86400}[unit]
 
 
+#: Lambda's limit on a synchronous invocation's request payload ("6 MB"): a mapping's batch stops
+#: growing before its event would exceed it.
+MAX_SYNC_PAYLOAD_BYTES = 6 * 1024 * 1024
+#: A mapping without BatchSize reads 10 messages per batch, as Lambda's default for SQS.
+DEFAULT_SQS_BATCH_SIZE = 10
+
+
 class SqsPoller(threading.Thread):
-    """One concurrent poller of an SQS event source mapping, as Lambda's pollers behave:
-    batch up to BatchSize within MaximumBatchingWindowInSeconds, invoke synchronously, delete
-    what succeeded (all, or all but the reported batchItemFailures); failures stay in flight until
-    the visibility timeout, and the queue's redrive policy moves them to the DLQ."""
+    """One concurrent poller of an SQS event source mapping, as Lambda's pollers behave: a batch
+    grows until it holds BatchSize messages, MaximumBatchingWindowInSeconds have passed since its
+    first message was received, or its event would exceed the 6 MB invocation payload limit (the
+    message that does not fit opens the next batch; a single message over the limit goes alone).
+    Without a window the batch is one receive (at most 10). The function is invoked synchronously;
+    what succeeded is deleted (all, or all but the reported batchItemFailures); failures stay in
+    flight until the visibility timeout, and the queue's redrive policy moves them to the DLQ.
+    BatchSize and the window are read for every batch, so an update of the mapping applies to the
+    next one."""
 
     def __init__(self, runtime: Runtime, esm_id: str) -> None:
         super().__init__(daemon=True, name=f"sqs-poller-{esm_id[:8]}")
         self.runtime = runtime
         self.esm_id = esm_id
         self.stop = threading.Event()
+        #: Received messages that did not fit the last batch's payload, with their records.
+        self.carried: list[tuple[Any, str]] = []
 
     def run(self) -> None:
         while not self.stop.is_set() and not self.runtime.stopping.is_set():
@@ -238,39 +252,65 @@ class SqsPoller(threading.Thread):
             return False
         if not esm.enabled:
             return False
-        queue_name = esm.event_source_arn.rsplit(":", 1)[-1]
-        sqs = _sqs_backend(region)
-        queue = sqs.get_queue(queue_name)
-        batch_size = int(esm.batch_size or 10)
-        window = float(esm.max_batch_window or 0)
-
-        def receive(count: int) -> list[Any]:
-            # Non-blocking, with the queue's visibility timeout read at receive time: a long poll
-            # would apply a value read before it started waiting.
-            return list(sqs.receive_message(queue_name, min(count, 10), 0, int(queue.visibility_timeout or 30)))
-
-        messages = receive(batch_size)
-        if not messages:
+        batch = self._gather(esm, region)
+        if not batch:
             return False
-        deadline = time.time() + window
-        while len(messages) < batch_size and time.time() < deadline:
-            more = receive(batch_size - len(messages))
-            if not more:
-                time.sleep(min(0.2, max(0.0, deadline - time.time())))
-            messages += more
+        messages = [message for message, _ in batch]
+        queue_name = esm.event_source_arn.rsplit(":", 1)[-1]
         fn = _lambda_backend(region).get_function(esm.function_arn)
-        event = {"Records": [self._record(m, esm.event_source_arn, region) for m in messages]}
-        result = self.runtime.invoke(fn, json.dumps(event).encode())
+        result = self.runtime.invoke(fn, event_payload([record for _, record in batch]))
         if result.failed:
             log.warning(
                 "batch of %d from %s failed in %s: %s", len(messages), queue_name, fn.function_name, result.error
             )
             return True
         failed = self._reported_failures(result, esm, {m.id for m in messages})
+        sqs = _sqs_backend(region)
         for message in messages:
             if message.id not in failed:
                 sqs.delete_message(queue_name, message.receipt_handle)
         return True
+
+    def _gather(self, esm: Any, region: str) -> list[tuple[Any, str]]:
+        """One batch: (message, its event record as JSON) in receive order."""
+        queue_name = esm.event_source_arn.rsplit(":", 1)[-1]
+        sqs = _sqs_backend(region)
+        queue = sqs.get_queue(queue_name)
+        batch_size = int(esm.batch_size or DEFAULT_SQS_BATCH_SIZE)
+        window = float(esm.max_batch_window or 0)
+        batch: list[tuple[Any, str]] = []
+        size = len(event_payload([]))
+        pending, self.carried = self.carried, []
+
+        def receive(count: int) -> list[tuple[Any, str]]:
+            # Non-blocking, with the queue's visibility timeout read at receive time: a long poll
+            # would apply a value read before it started waiting.
+            received = sqs.receive_message(queue_name, min(count, 10), 0, int(queue.visibility_timeout or 30))
+            return [(m, json.dumps(self._record(m, esm.event_source_arn, region))) for m in received]
+
+        def take(items: list[tuple[Any, str]]) -> bool:
+            """Add ``items`` to the batch; False when the batch is full (count or payload)."""
+            nonlocal size
+            for i, (message, record) in enumerate(items):
+                grown = size + len(record) + (2 if batch else 0)  # ", " between records
+                if batch and (len(batch) >= batch_size or grown > MAX_SYNC_PAYLOAD_BYTES):
+                    self.carried = items[i:]
+                    return False
+                batch.append((message, record))
+                size = grown
+            return len(batch) < batch_size
+
+        first = pending + receive(batch_size - len(pending)) if len(pending) < batch_size else pending
+        if not take(first) or not batch:
+            return batch
+        deadline = time.monotonic() + window
+        while time.monotonic() < deadline:
+            more = receive(batch_size - len(batch))
+            if not more:
+                time.sleep(min(0.2, max(0.0, deadline - time.monotonic())))
+            elif not take(more):
+                break
+        return batch
 
     @staticmethod
     def _reported_failures(result: InvokeResult, esm: Any, ids: set[str]) -> set[str]:
@@ -300,3 +340,8 @@ class SqsPoller(threading.Thread):
                 "ApproximateFirstReceiveTimestamp": str(message.approximate_first_receive_timestamp),
             },
         )
+
+
+def event_payload(records: list[str]) -> bytes:
+    """The event of an SQS batch from its records' JSON: what ``json.dumps`` gives for the event."""
+    return ('{"Records": [' + ", ".join(records) + "]}").encode()
