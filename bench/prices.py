@@ -23,6 +23,12 @@ PRICES_USD: dict[str, float] = {
     "dynamodb_read_request_unit": 0.125 / 1_000_000,
 }
 
+#: Amazon Data Firehose, Direct PUT source, us-east-1 (https://aws.amazon.com/firehose/pricing/):
+#: ingestion $0.029 per GB (first 500 TB a month) and JSON → Parquet/ORC format conversion $0.018
+#: per GB, both on ingested bytes with every record rounded up to a multiple of 5 KB.
+FIREHOSE_USD_PER_GB = {"ingestion": 0.029, "format_conversion": 0.018}
+FIREHOSE_RECORD_INCREMENT_BYTES = 5 * 1024
+
 #: Lambda allocates CPU in proportion to memory: one full vCPU at 1,769 MB.
 LAMBDA_MB_PER_VCPU = 1769
 
@@ -65,6 +71,15 @@ def request_cost(service: str, operation: str, count: float) -> float:
         key = "dynamodb_write_request_unit" if operation in DYNAMODB_WRITES else "dynamodb_read_request_unit"
         return count * PRICES_USD[key]
     return 0.0
+
+
+def firehose_json_to_parquet_usd(records: int, input_bytes: int) -> float:
+    """What Firehose would bill to ingest ``records`` records of ``input_bytes`` in all and convert
+    them to Parquet: each record is billed as a whole number of 5 KB increments (a 166-byte record
+    counts as 5 KB), so for small records the rounding, not the data, sets the price."""
+    mean = input_bytes / max(records, 1)
+    billed = records * -(-mean // FIREHOSE_RECORD_INCREMENT_BYTES) * FIREHOSE_RECORD_INCREMENT_BYTES
+    return billed / 1024**3 * sum(FIREHOSE_USD_PER_GB.values())
 
 
 def cost_usd(requests: Mapping[str, float], functions: Mapping[str, FunctionUsage]) -> dict[str, float]:

@@ -13,7 +13,7 @@ from rich.table import Table
 from bench.floor import Floor
 from bench.inprocess import RunResult
 from bench.isolated import Invocation
-from bench.prices import PRICES_AS_OF, PRICES_REGION, PRICES_USD, FunctionUsage, cost_usd
+from bench.prices import PRICES_AS_OF, PRICES_REGION, PRICES_USD, FunctionUsage, cost_usd, firehose_json_to_parquet_usd
 
 PER = 1_000_000
 #: Memory settings in Terraform today (pipeline module defaults), used when no sweep ran.
@@ -85,6 +85,8 @@ def cost_figures(results: dict[str, Any]) -> dict[str, Any]:
         "prices_usd": PRICES_USD,
         "memory_mb": memory,
         "per_1m_records_usd": {},
+        #: The same records through Firehose's JSON → Parquet conversion instead (bench/prices.py).
+        "firehose_per_1m_records_usd": {},
     }
     for name, w in results["workloads"].items():
         scale = PER / w["records"]
@@ -98,6 +100,9 @@ def cost_figures(results: dict[str, Any]) -> dict[str, Any]:
         }
         cost = cost_usd(w["requests_per_1m_by_operation"], functions)
         out["per_1m_records_usd"][name] = {k: round(v, 6) for k, v in cost.items()}
+        out["firehose_per_1m_records_usd"][name] = round(
+            firehose_json_to_parquet_usd(PER, round(w["input_bytes"] * scale)), 4
+        )
     return out
 
 
@@ -169,6 +174,8 @@ def _workloads_table(results: dict[str, Any]) -> Table:
     for label, key in rows:
         table.add_row(label, *(_fmt(w[n][key]) for n in w))
     table.add_row("cost USD per 1M records", *(f"{cost[n]['total']:.4f}" for n in w))
+    firehose = results["cost"].get("firehose_per_1m_records_usd", {})
+    table.add_row("Firehose JSON→Parquet, USD per 1M", *(_fmt(firehose.get(n)) for n in w))
     return table
 
 
@@ -260,6 +267,8 @@ def markdown(results: dict[str, Any]) -> str:
             cells = [f"{w[n]['silver_files']:,} / {w[n]['records_per_file']:,}" for n in names]
         out.append(f"| {label} | " + " | ".join(cells) + " |")
     out.append("| cost USD per 1M records | " + " | ".join(f"{cost[n]['total']:.4f}" for n in names) + " |")
+    firehose = results["cost"].get("firehose_per_1m_records_usd", {})
+    out.append("| Firehose JSON→Parquet, USD per 1M | " + " | ".join(_fmt(firehose.get(n)) for n in names) + " |")
     out += ["", "| requests per 1M records | " + " | ".join(names) + " |", "|---|" + "---:|" * len(names)]
     for op in sorted({k for n in names for k in w[n]["requests_per_1m_by_operation"]}):
         out.append(

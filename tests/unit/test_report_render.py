@@ -157,3 +157,12 @@ def test_empty_stack_renders_placeholders() -> None:
 def test_reason_kind_groups_by_field_or_check() -> None:
     assert reason_kind("weight_kg: Input should be greater than or equal to 0 (got -3)") == "weight_kg"
     assert reason_kind("invalid JSON (Expecting ',' delimiter: line 1 column 40)") == "invalid JSON"
+
+
+def test_firehose_bills_every_small_record_as_5_kb() -> None:
+    from bench.prices import FIREHOSE_USD_PER_GB, firehose_json_to_parquet_usd
+
+    per_gb = sum(FIREHOSE_USD_PER_GB.values())
+    small = firehose_json_to_parquet_usd(1_000_000, 166_000_000)  # 166-byte records: 5 KB each
+    assert small == 1_000_000 * 5 * 1024 / 1024**3 * per_gb
+    assert firehose_json_to_parquet_usd(1_000, 6 * 1024 * 1000) == 1_000 * 10 * 1024 / 1024**3 * per_gb
