@@ -46,6 +46,8 @@ SERVICE_HINTS = {
 #: Where the IAM action differs from "<prefix>:<OperationName>".
 ACTION_OF_OPERATION = {
     "s3:HeadObject": "s3:GetObject",
+    "s3:DeleteObjects": "s3:DeleteObject",  # authorized per key
+    "s3:ListObjectsV2": "s3:ListBucket",
     "sqs:SendMessageBatch": "sqs:SendMessage",
     "sqs:DeleteMessageBatch": "sqs:DeleteMessage",
     "sqs:ChangeMessageVisibilityBatch": "sqs:ChangeMessageVisibility",
@@ -129,6 +131,15 @@ def _code_of(function: str) -> list[Path]:
     return seen
 
 
+def _method_called(call: ast.Call) -> str:
+    """The client method a call runs: its attribute, or the operation a paginator is made for
+    (``s3.get_paginator("list_objects_v2")``)."""
+    assert isinstance(call.func, ast.Attribute)
+    if call.func.attr == "get_paginator" and call.args and isinstance(call.args[0], ast.Constant):
+        return str(call.args[0].value)
+    return call.func.attr
+
+
 def actions_called_by(function: str) -> dict[str, set[str]]:
     """IAM action -> the modules whose method calls need it."""
     operations = _operation_actions()
@@ -137,7 +148,7 @@ def actions_called_by(function: str) -> dict[str, set[str]]:
         source = path.read_text(encoding="utf-8")
         for node in ast.walk(ast.parse(source)):
             if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
-                by_service = operations.get(node.func.attr, {})
+                by_service = operations.get(_method_called(node), {})
                 service = _receiver_service(node)
                 for svc, actions in by_service.items():
                     if service is None or svc == service:
@@ -243,6 +254,9 @@ def test_the_code_scan_finds_the_calls_we_know_of() -> None:
     assert {"s3:GetObject", "sqs:SendMessage", "dynamodb:PutItem", "dynamodb:DeleteItem"} <= set(ingest)
     assert {"s3:GetObject", "s3:PutObject", "events:PutEvents"} <= set(transform)
     assert "silver.py" in transform["s3:PutObject"]
+    # The ledger and retraction: DeleteObjects is s3:DeleteObject, a paginator's listing counts.
+    assert {"dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "s3:DeleteObject"} <= set(transform)
+    assert "retract.py" in transform["s3:ListBucket"]
 
 
 def test_the_policy_parser_finds_every_statement(module_configs: dict[str, Config], pipeline: Config) -> None:

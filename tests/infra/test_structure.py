@@ -336,6 +336,9 @@ def test_lambda_environment_contract(pipeline: Config) -> None:
     }
     assert set(transform) == {
         "SILVER_BUCKET",
+        "IDEMPOTENCY_TABLE",
+        "BATCH_LEASE_SECONDS",
+        "BATCH_MAX_BYTES",
         "SILVER_PREFIX",
         "QUARANTINE_PREFIX",
         "EMIT_PARTITION_EVENTS",
@@ -351,6 +354,9 @@ def test_lambda_environment_contract(pipeline: Config) -> None:
     assert ingest["QUEUE_URL"] == "${local.queue_url}"
     assert ingest["IDEMPOTENCY_TABLE"] == "${module.idempotency_table.name}"
     assert transform["SILVER_BUCKET"] == "${module.silver_bucket.id}"
+    assert transform["IDEMPOTENCY_TABLE"] == "${module.idempotency_table.name}"
+    assert transform["BATCH_LEASE_SECONDS"] == "${tostring(var.transform_batch_lease_seconds)}"
+    assert transform["BATCH_MAX_BYTES"] == "${tostring(var.transform_batch_max_bytes)}"
     assert transform["EMIT_PARTITION_EVENTS"] == "${tostring(var.ge_emit_events_from_transform)}"
     assert (pipeline.locals["silver_prefix"], pipeline.locals["quarantine_prefix"]) == ("silver", "quarantine")
     assert pipeline.variables["idempotency_ttl_seconds"]["default"] == 2592000
@@ -359,6 +365,12 @@ def test_lambda_environment_contract(pipeline: Config) -> None:
 
     code_default = IngestSettings.from_env({"QUEUE_URL": "q", "IDEMPOTENCY_TABLE": "t"}).work_unit_bytes
     assert pipeline.variables["work_unit_bytes"]["default"] == code_default
+    # The transform's batch settings too (elt/config.py TransformSettings).
+    from elt.config import TransformSettings
+
+    settings = TransformSettings.from_env({"SILVER_BUCKET": "s", "IDEMPOTENCY_TABLE": "t"})
+    assert pipeline.variables["transform_batch_lease_seconds"]["default"] == settings.batch_lease_seconds
+    assert pipeline.variables["transform_batch_max_bytes"]["default"] == settings.batch_max_bytes
 
 
 def test_functions_use_the_shared_runtime_setting_and_built_artifacts(

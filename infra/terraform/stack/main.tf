@@ -26,16 +26,18 @@ module "pipeline" {
   idempotency_pitr_enabled        = var.idempotency_pitr_enabled
   idempotency_deletion_protection = var.idempotency_deletion_protection
 
-  log_retention_days          = var.log_retention_days
-  log_level                   = var.log_level
-  ingest_memory_mb            = var.ingest_memory_mb
-  ingest_timeout_seconds      = var.ingest_timeout_seconds
-  transform_memory_mb         = var.transform_memory_mb
-  transform_timeout_seconds   = var.transform_timeout_seconds
-  esm_batch_size              = var.esm_batch_size
-  esm_batching_window_seconds = var.esm_batching_window_seconds
-  esm_maximum_concurrency     = var.esm_maximum_concurrency
-  queue_max_receive_count     = var.queue_max_receive_count
+  log_retention_days            = var.log_retention_days
+  log_level                     = var.log_level
+  ingest_memory_mb              = var.ingest_memory_mb
+  ingest_timeout_seconds        = var.ingest_timeout_seconds
+  transform_memory_mb           = var.transform_memory_mb
+  transform_timeout_seconds     = var.transform_timeout_seconds
+  transform_batch_lease_seconds = var.transform_batch_lease_seconds
+  transform_batch_max_bytes     = var.transform_batch_max_bytes
+  esm_batch_size                = var.esm_batch_size
+  esm_batching_window_seconds   = var.esm_batching_window_seconds
+  esm_maximum_concurrency       = var.esm_maximum_concurrency
+  queue_max_receive_count       = var.queue_max_receive_count
 
   ops_enabled                   = var.ops_enabled
   ops_schedule_enabled          = var.ops_schedule_enabled

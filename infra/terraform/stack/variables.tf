@@ -179,15 +179,29 @@ variable "transform_timeout_seconds" {
   default     = 120
 }
 
-variable "esm_batch_size" {
-  description = "Messages per transform invocation."
+variable "transform_batch_lease_seconds" {
+  description = "How long a transform batch stays OPEN before another invocation may take it over, abort it and delete its files (BATCH_LEASE_SECONDS). Must outlive the function by enough for a killed invocation's last requests to land."
   type        = number
   nullable    = false
-  default     = 10
+  default     = 900
+}
+
+variable "transform_batch_max_bytes" {
+  description = "Bytes of work units one transform invocation takes from its SQS batch; the rest is handed back to the queue (BATCH_MAX_BYTES). 1280 MiB = 10 units of 128 MiB at 4.2 CPU-s each x 2 headroom fits the 90 s timeout at one vCPU (docs/performance.md, \"Work-unit size and Lambda sizing\")."
+  type        = number
+  nullable    = false
+  default     = 1342177280
+}
+
+variable "esm_batch_size" {
+  description = "Messages (work units) per transform invocation; the transform writes one file per partition per invocation and takes at most transform_batch_max_bytes of them. 100: the W2 many-small-objects benchmark (docs/performance.md)."
+  type        = number
+  nullable    = false
+  default     = 100
 }
 
 variable "esm_batching_window_seconds" {
-  description = "Seconds the event source mapping gathers messages before invoking."
+  description = "Seconds the event source mapping gathers messages before invoking (MaximumBatchingWindowInSeconds, 0-300; at least 1 when esm_batch_size > 10)."
   type        = number
   nullable    = false
   default     = 5

@@ -15,13 +15,16 @@ idempotency_deletion_protection = true
 # Functions and queue. Lambda sizes follow `make bench` (docs/performance.md, "Work-unit size and Lambda sizing"): transform
 # 1769 MB = one full vCPU for a CPU-bound 128 MiB unit (~4.2 CPU-s, ~340 MB peak), timeout = 10
 # units x 4.2 s x 2; ingest streams 16 GiB at ~0.93 CPU-s/GiB on 256 MB (0.14 vCPU) x 2.
+# esm_batch_size 100: one silver file per partition per 100 small units (bench W2); the
+# transform takes at most 1280 MiB (10 units of 128 MiB, BATCH_MAX_BYTES) of a batch and hands the
+# rest back; above 10 messages Lambda needs a batching window >= 1 s.
 log_retention_days          = 90
 log_level                   = "INFO"
 ingest_memory_mb            = 512
 ingest_timeout_seconds      = 210
 transform_memory_mb         = 2048
 transform_timeout_seconds   = 120
-esm_batch_size              = 10
+esm_batch_size              = 100
 esm_batching_window_seconds = 10
 esm_maximum_concurrency     = 50
 queue_max_receive_count     = 5

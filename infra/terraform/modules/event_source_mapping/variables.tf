@@ -20,13 +20,19 @@ variable "batch_size" {
 }
 
 variable "maximum_batching_window_in_seconds" {
-  description = "How long to gather messages before invoking (required > 0 for batch sizes above 10)."
+  description = "How long to gather messages before invoking (at least 1 for batch sizes above 10)."
   type        = number
   default     = 5
 
   validation {
     condition     = var.maximum_batching_window_in_seconds >= 0 && var.maximum_batching_window_in_seconds <= 300
     error_message = "maximum_batching_window_in_seconds must be between 0 and 300."
+  }
+
+  # Lambda rejects a standard SQS queue's mapping with more than 10 messages per batch and no window.
+  validation {
+    condition     = var.batch_size <= 10 || var.maximum_batching_window_in_seconds >= 1
+    error_message = "maximum_batching_window_in_seconds must be at least 1 when batch_size is above 10."
   }
 }
 

@@ -37,3 +37,8 @@ output "ephemeral_storage_mb" {
   description = "Size of the function's /tmp in MB."
   value       = aws_lambda_function.this.ephemeral_storage[0].size
 }
+
+output "environment_variables" {
+  description = "The function's environment (resource names and settings, no secrets)."
+  value       = var.environment_variables
+}

@@ -7,9 +7,10 @@ moved {
 }
 
 locals {
-  # /tmp of the transform: a unit's silver Parquet is staged there (elt/silver.py, one file per
-  # partition, removed after the unit) before upload, so /tmp must hold the output of the largest
-  # input the function can get through before its timeout:
+  # /tmp of the transform: a batch's silver Parquet is staged there (elt/silver.py, one file per
+  # partition for all the invocation's units, removed after the upload), so /tmp must hold the
+  # output of the largest input the function can get through before its timeout (a batch takes
+  # at most transform_batch_max_bytes, which its validation keeps within the timeout):
   #   input  <= timeout_s x 30 MB/s of JSON per vCPU x (memory_mb / 1769 MB per vCPU)
   #             (bench W1: 165.6 MB of JSON Lines in 5.6 CPU-s, about 29.4 MB/s on one vCPU)
   #   output <= input x 0.5 (bench W1 wrote 31.8 MB of Parquet for 165.6 MB: 0.19; 0.5 leaves
@@ -55,6 +56,42 @@ module "transform" {
         ]
       },
       {
+        # A replay or an overwrite retracts rows from older batches' files: read, rewrite (the
+        # PutObject above) or delete each file (elt/retract.py); a takeover deletes a dead
+        # batch's files (DeleteObjects is authorized as s3:DeleteObject per key).
+        sid     = "RetractFromBatchFiles"
+        actions = ["s3:GetObject", "s3:DeleteObject"]
+        resources = [
+          "${module.silver_bucket.arn}/${local.silver_prefix}/*",
+          "${module.silver_bucket.arn}/${local.quarantine_prefix}/*",
+        ]
+      },
+      {
+        # Retraction lists a partition's compacted-* files (ListObjectsV2 with a Prefix inside
+        # silver/ or quarantine/). IfExists as for bronze (read_bronze_statements): S3's 404
+        # check of a GET of a file already deleted carries no s3:prefix.
+        sid       = "ListSilverPartitions"
+        actions   = ["s3:ListBucket"]
+        resources = [module.silver_bucket.arn]
+        conditions = [{
+          test     = "StringLikeIfExists"
+          variable = "s3:prefix"
+          values   = ["${local.silver_prefix}/*", "${local.quarantine_prefix}/*"]
+        }]
+      },
+      {
+        # Silver's ledger (elt/ledger.py) in the idempotency table, under its key prefixes only:
+        # batch records, source records (which batch holds each unit), directory leases.
+        sid       = "SilverLedger"
+        actions   = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"]
+        resources = [module.idempotency_table.arn]
+        conditions = [{
+          test     = "ForAllValues:StringLike"
+          variable = "dynamodb:LeadingKeys"
+          values   = ["batch#*", "source#*", "lease#*"]
+        }]
+      },
+      {
         sid       = "ConsumeWorkUnits"
         actions   = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ChangeMessageVisibility"]
         resources = [local.queue_arn]
@@ -92,6 +129,9 @@ module "transform" {
 
   environment_variables = {
     SILVER_BUCKET                    = module.silver_bucket.id
+    IDEMPOTENCY_TABLE                = module.idempotency_table.name
+    BATCH_LEASE_SECONDS              = tostring(var.transform_batch_lease_seconds)
+    BATCH_MAX_BYTES                  = tostring(var.transform_batch_max_bytes)
     SILVER_PREFIX                    = local.silver_prefix
     QUARANTINE_PREFIX                = local.quarantine_prefix
     EMIT_PARTITION_EVENTS            = tostring(var.ge_emit_events_from_transform)

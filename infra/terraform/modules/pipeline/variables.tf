@@ -282,18 +282,86 @@ variable "transform_layers" {
   default     = []
 }
 
-variable "esm_batch_size" {
-  description = "Messages per transform invocation."
+variable "transform_batch_lease_seconds" {
+  description = "How long a transform batch stays OPEN before another invocation may take it over, abort it and delete its files (BATCH_LEASE_SECONDS). Must outlive the function by enough for a killed invocation's last requests to land."
   type        = number
   nullable    = false
-  default     = 10
+  default     = 900
+
+  validation {
+    condition     = var.transform_batch_lease_seconds >= var.transform_timeout_seconds + 60
+    error_message = "transform_batch_lease_seconds must be at least transform_timeout_seconds + 60 (the code requires at least 60)."
+  }
+
+  # A dead batch's units come back busy until its lease runs out, one receive per visibility
+  # timeout (6 x timeout + window, modules/sqs_queue): ceil(lease / visibility) receives, plus the
+  # first one that died, must leave the unit out of the DLQ. Defaults: 900 / (6 x 120 + 5) -> 2 + 1
+  # = 3 <= 5; dev (90 s) 900 / 545 -> 3 <= 5. An external queue's visibility is its owner's.
+  validation {
+    condition = var.existing_queue_arn != null || (
+      ceil(var.transform_batch_lease_seconds / (6 * var.transform_timeout_seconds + var.esm_batching_window_seconds)) + 1
+      <= var.queue_max_receive_count
+    )
+    error_message = "A unit of a dead batch would reach the DLQ before the batch's lease runs out: ceil(transform_batch_lease_seconds / (6 x transform_timeout_seconds + esm_batching_window_seconds)) + 1 must not exceed queue_max_receive_count."
+  }
 }
 
+variable "transform_batch_max_bytes" {
+  description = "Bytes of work units one transform invocation takes from its SQS batch; the rest is handed back to the queue (BATCH_MAX_BYTES). 1280 MiB = 10 units of 128 MiB at 4.2 CPU-s each x 2 headroom fits the 90 s timeout at one vCPU (docs/performance.md, \"Work-unit size and Lambda sizing\")."
+  type        = number
+  nullable    = false
+  default     = 1342177280
+
+  # At the benchmarked 4.2 CPU-s per 128 MiB (bench sweep) and the vCPU share the memory buys
+  # (1,769 MB = one vCPU), a full budget must at least fit the timeout (the sizing rule keeps 2x
+  # headroom on top): dev 10 x 4.2 x 1 = 42 s <= 90 s; the defaults (1024 MB, 120 s) 72.6 s.
+  validation {
+    condition = var.transform_batch_max_bytes >= 1048576 && (
+      var.transform_batch_max_bytes / 134217728 * 4.2 * max(1, 1769 / var.transform_memory_mb) <= var.transform_timeout_seconds
+    )
+    error_message = "transform_batch_max_bytes must be at least 1 MiB, and small enough that a full budget (4.2 CPU-s per 128 MiB at the memory's vCPU share) fits transform_timeout_seconds."
+  }
+}
+
+# Many small objects are many small units, and one SQS batch is one transform batch: one silver
+# file per partition per invocation, so the batch size divides the files and PUTs per object.
+# 100 is the bench's W2 setting (1,000 objects x 1,000 records, 24 partitions per unit; bench/
+# inprocess.py): 1,000 units in 10 batches write 10 x 24 = 240 files instead of 2,400 with 10 per
+# batch (docs/performance.md estimates ~5,500 requests per 1M records, target 6,000). Large units
+# do not stretch a batch past the timeout: the transform takes only transform_batch_max_bytes of
+# a batch (1280 MiB = 10 units of 128 MiB ~ 42 CPU-s, within dev's 90 s) and hands the rest back.
+# Lambda allows up to 10,000 for a standard queue; above 10 it requires a batching window >= 1 s.
+variable "esm_batch_size" {
+  description = "Messages (work units) per transform invocation; the transform writes one file per partition per invocation and takes at most transform_batch_max_bytes of them. 100: the W2 many-small-objects benchmark (docs/performance.md)."
+  type        = number
+  nullable    = false
+  default     = 100
+
+  validation {
+    condition     = var.esm_batch_size >= 1 && var.esm_batch_size <= 10000
+    error_message = "esm_batch_size must be between 1 and 10000 (Lambda's limit for a standard SQS queue)."
+  }
+}
+
+# The window is what lets a batch grow past one receive (10 messages): at most 5 s of latency per
+# unit when the queue is quiet, none under a backlog (the batch fills first). It is added to the
+# queue's visibility timeout (6 x transform timeout + window, modules/sqs_queue): dev 6 x 90 + 5 =
+# 545 s, prod 6 x 120 + 10 = 730 s.
 variable "esm_batching_window_seconds" {
-  description = "Seconds the event source mapping gathers messages before invoking."
+  description = "Seconds the event source mapping gathers messages before invoking (MaximumBatchingWindowInSeconds, 0-300; at least 1 when esm_batch_size > 10)."
   type        = number
   nullable    = false
   default     = 5
+
+  validation {
+    condition     = var.esm_batching_window_seconds >= 0 && var.esm_batching_window_seconds <= 300
+    error_message = "esm_batching_window_seconds must be between 0 and 300."
+  }
+
+  validation {
+    condition     = var.esm_batch_size <= 10 || var.esm_batching_window_seconds >= 1
+    error_message = "Lambda requires esm_batching_window_seconds >= 1 when esm_batch_size is above 10."
+  }
 }
 
 variable "esm_maximum_concurrency" {

@@ -213,14 +213,58 @@ run "features_off" {
         for r in s.Resource : contains([
           "arn:aws:s3:::elt-test-bronze",
           "arn:aws:s3:::elt-test-bronze/bronze/*",
+          "arn:aws:s3:::elt-test-silver",
           "arn:aws:s3:::elt-test-silver/silver/*",
           "arn:aws:s3:::elt-test-silver/quarantine/*",
+          "arn:aws:dynamodb:us-east-1:123456789012:table/elt-test-idempotency",
           "arn:aws:sqs:us-east-1:123456789012:elt-test-events",
           "arn:aws:logs:us-east-1:123456789012:log-group:/aws/lambda/elt-test-transform:*",
         ], r)
       ]
     ]))
     error_message = "The transform role references resources outside this stack."
+  }
+
+  # Silver's ledger: the idempotency table, under the ledger's key prefixes only; retraction reads
+  # and deletes only silver/ and quarantine/ files and lists only under those prefixes.
+  assert {
+    condition = alltrue([
+      contains(jsondecode(module.transform.role_policy_json).Statement, {
+        Sid       = "SilverLedger", Effect = "Allow",
+        Action    = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"],
+        Resource  = ["arn:aws:dynamodb:us-east-1:123456789012:table/elt-test-idempotency"],
+        Condition = { "ForAllValues:StringLike" = { "dynamodb:LeadingKeys" = ["batch#*", "source#*", "lease#*"] } }
+      }),
+      contains(jsondecode(module.transform.role_policy_json).Statement, {
+        Sid      = "RetractFromBatchFiles", Effect = "Allow", Action = ["s3:GetObject", "s3:DeleteObject"],
+        Resource = ["arn:aws:s3:::elt-test-silver/silver/*", "arn:aws:s3:::elt-test-silver/quarantine/*"]
+      }),
+      contains(jsondecode(module.transform.role_policy_json).Statement, {
+        Sid       = "ListSilverPartitions", Effect = "Allow", Action = ["s3:ListBucket"],
+        Resource  = ["arn:aws:s3:::elt-test-silver"],
+        Condition = { StringLikeIfExists = { "s3:prefix" = ["silver/*", "quarantine/*"] } }
+      }),
+      # Every DynamoDB statement of the transform is bounded by key prefixes.
+      alltrue([
+        for s in jsondecode(module.transform.role_policy_json).Statement :
+        can(s.Condition["ForAllValues:StringLike"]["dynamodb:LeadingKeys"]) if anytrue([for a in s.Action : startswith(a, "dynamodb:")])
+      ]),
+    ])
+    error_message = "The transform's ledger and retraction statements are missing or not scoped to their prefixes."
+  }
+
+  # The ledger's settings, and batches of 100 units gathered for 5 s (above 10, Lambda requires a
+  # window); the queue's visibility covers 6 function timeouts plus the window.
+  assert {
+    condition = alltrue([
+      module.transform.environment_variables["IDEMPOTENCY_TABLE"] == module.idempotency_table.name,
+      module.transform.environment_variables["BATCH_LEASE_SECONDS"] == "900",
+      module.transform.environment_variables["BATCH_MAX_BYTES"] == "1342177280",
+      module.transform_events.batch_size == 100,
+      module.transform_events.maximum_batching_window_in_seconds == 5,
+      module.events_queue[0].visibility_timeout_seconds == 6 * 120 + 5,
+    ])
+    error_message = "The transform's ledger settings or the mapping's batching defaults are not deployed."
   }
 }
 
@@ -524,4 +568,44 @@ run "long_names_within_aws_limits" {
     condition     = length(output.bronze_bucket) <= 63
     error_message = "Bucket name over 63 characters."
   }
+}
+
+# Lambda rejects more than 10 messages per batch from a standard queue without a batching window.
+run "batch_over_10_without_a_window" {
+  command = plan
+
+  variables {
+    esm_batch_size              = 100
+    esm_batching_window_seconds = 0
+  }
+
+  expect_failures = [var.esm_batching_window_seconds]
+}
+
+# A dead batch's units come back busy, once per visibility timeout, until its lease runs out: with
+# a 30 s timeout (visibility 6 x 30 + 5 = 185 s) a 900 s lease takes 5 receives plus the first,
+# and the unit would reach the DLQ (5 receives) before the takeover.
+run "lease_longer_than_the_receives_allow" {
+  command = plan
+
+  variables {
+    transform_timeout_seconds = 30
+    transform_batch_max_bytes = 134217728
+  }
+
+  expect_failures = [var.transform_batch_lease_seconds]
+}
+
+# A byte budget the function cannot get through before its timeout (10 units of 128 MiB at
+# 4.2 CPU-s each on 512 MB, 0.29 vCPU: 145 s > 60 s).
+run "batch_budget_over_the_timeout" {
+  command = plan
+
+  variables {
+    transform_memory_mb       = 512
+    transform_timeout_seconds = 60
+    queue_max_receive_count   = 10
+  }
+
+  expect_failures = [var.transform_batch_max_bytes]
 }
