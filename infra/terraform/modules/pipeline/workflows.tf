@@ -51,6 +51,7 @@ module "ops" {
   quarantine_prefix        = local.quarantine_prefix
   queue_url                = local.queue_url
   queue_arn                = local.queue_arn
+  work_unit_bytes          = var.work_unit_bytes
   dlq_url                  = one(module.events_queue[*].dlq_url)
   dlq_arn                  = one(module.events_queue[*].dlq_arn)
   schedule_enabled         = var.ops_schedule_enabled

@@ -1,5 +1,8 @@
-# Ops workflow (Step Functions): replay/backfill bronze objects under bronze/replay/, poll silver
-# until the replayed data has landed, report. Task code: lambdas/workflows/{replay,progress}.
+# Ops workflow (Step Functions): replay a window of bronze objects, poll silver until the replayed
+# data has landed, report. The replay task recomputes silver in place by default: it plans each
+# object's work units with ingest's code and sends them to the work queue (elt/ops/replay.py);
+# copying objects under bronze/replay/ stays behind the request's reingest_as_new_copies flag.
+# Task code: lambdas/workflows/{replay,progress}.
 
 data "aws_partition" "current" {}
 
@@ -7,7 +10,7 @@ locals {
   functions = {
     replay = {
       zip         = var.replay_zip_path
-      description = "Ops workflow: copy bronze objects under ${var.replay_prefix} to replay them"
+      description = "Ops workflow: recompute bronze objects (work units to the queue), or copy them under ${var.replay_prefix}"
       environment = {
         BRONZE_BUCKET = var.bronze_bucket_name
         BRONZE_PREFIX = var.bronze_prefix
@@ -15,22 +18,42 @@ locals {
         # Defaults of the request's silver fields, carried to the polling step.
         SILVER_BUCKET = var.silver_bucket_name
         SILVER_PREFIX = var.silver_prefix
+        # Recompute sends work units where ingest sends them, planned with ingest's unit size
+        # (a unit replaces the rows silver holds for the same byte range).
+        QUEUE_URL       = var.queue_url
+        WORK_UNIT_BYTES = tostring(var.work_unit_bytes)
       }
       statements = [
         {
+          # IfExists: HEAD of an object deleted since the listing must answer 404 (passed over),
+          # and S3's 404 check carries no s3:prefix (as the pipeline's ListBronzePrefix).
           sid       = "ListBronze"
           actions   = ["s3:ListBucket"]
           resources = [var.bronze_bucket_arn]
           conditions = [{
-            test     = "StringLike"
+            test     = "StringLikeIfExists"
             variable = "s3:prefix"
             values   = ["${var.bronze_prefix}*"]
           }]
         },
         {
+          # HEAD for the current version, GET to cut a large JSON Lines object into units,
+          # pinned to its VersionId on a versioned bucket; the source of a copy.
           sid       = "ReadBronze"
-          actions   = ["s3:GetObject"]
+          actions   = ["s3:GetObject", "s3:GetObjectVersion"]
           resources = ["${var.bronze_bucket_arn}/${var.bronze_prefix}*"]
+        },
+        {
+          # Asked once per invocation: whether objects need a HEAD for their VersionId.
+          sid       = "ReadBronzeVersioning"
+          actions   = ["s3:GetBucketVersioning"]
+          resources = [var.bronze_bucket_arn]
+        },
+        {
+          # SendMessageBatch of the recomputing work units (the key, if any, comes from kms_key_arn).
+          sid       = "SendWorkUnits"
+          actions   = ["sqs:SendMessage"]
+          resources = [var.queue_arn]
         },
         {
           # CopyObject (and the multipart copy of objects over 5 GB) writes only under the replay prefix.

@@ -13,6 +13,11 @@ output "function_names" {
   value       = { for k, f in module.function : k => f.function_name }
 }
 
+output "function_environments" {
+  description = "Environment of each task function, by role (replay, progress)."
+  value       = { for k, f in module.function : k => f.environment_variables }
+}
+
 output "schedule_rule_name" {
   description = "EventBridge rule of the schedule (null when off)."
   value       = one(module.schedule[*].rule_name)

@@ -125,8 +125,19 @@ variable "quarantine_prefix" {
 }
 
 variable "queue_url" {
-  description = "Events queue URL (the progress poller reports its depth)."
+  description = "Events (work unit) queue URL: the replay task sends recomputing work units to it, the progress poller reports its depth."
   type        = string
+}
+
+variable "work_unit_bytes" {
+  description = "Ingest's WORK_UNIT_BYTES: the replay task plans units with it, so they cover the byte ranges silver holds."
+  type        = number
+  default     = 134217728
+
+  validation {
+    condition     = var.work_unit_bytes >= 1024
+    error_message = "work_unit_bytes must be at least 1024, as ingest requires."
+  }
 }
 
 variable "queue_arn" {

@@ -374,6 +374,30 @@ run "features_on" {
     condition     = strcontains(output.iam_policies["ge-gate-sfn"], "arn:aws:s3:::elt-test-silver/quarantine/_ge_gate/*")
     error_message = "ge_quarantine_enabled must allow the gate to write quarantine markers."
   }
+
+  # The replay task recomputes: it sends work units to the work queue (planned with ingest's unit
+  # size), reads bronze objects and versions and the bucket's versioning; copies stay possible.
+  assert {
+    condition = alltrue([
+      contains(jsondecode(output.iam_policies["ops-replay"]).Statement, {
+        Sid      = "SendWorkUnits", Effect = "Allow", Action = ["sqs:SendMessage"],
+        Resource = ["arn:aws:sqs:us-east-1:123456789012:elt-test-events"]
+      }),
+      contains(jsondecode(output.iam_policies["ops-replay"]).Statement, {
+        Sid      = "ReadBronze", Effect = "Allow", Action = ["s3:GetObject", "s3:GetObjectVersion"],
+        Resource = ["arn:aws:s3:::elt-test-bronze/bronze/*"]
+      }),
+      contains(jsondecode(output.iam_policies["ops-replay"]).Statement, {
+        Sid      = "ReadBronzeVersioning", Effect = "Allow", Action = ["s3:GetBucketVersioning"],
+        Resource = ["arn:aws:s3:::elt-test-bronze"]
+      }),
+      strcontains(output.iam_policies["ops-replay"], "arn:aws:s3:::elt-test-bronze/bronze/replay/*"),
+      module.ops[0].function_environments["replay"]["QUEUE_URL"] == "https://sqs.us-east-1.amazonaws.com/123456789012/elt-test-events",
+      module.ops[0].function_environments["replay"]["WORK_UNIT_BYTES"] == "134217728",
+      !contains(keys(module.ops[0].function_environments["replay"]), "IDEMPOTENCY_TABLE"),
+    ])
+    error_message = "The ops replay task cannot send recomputing work units (queue, bronze reads, versioning, env)."
+  }
 }
 
 run "existing_queue" {
