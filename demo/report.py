@@ -179,12 +179,20 @@ def _keys(s3: Any, bucket: str, prefix: str) -> Iterator[dict[str, Any]]:
         yield from page.get("Contents", [])
 
 
-def _in_scope(name: str, object_ids: Collection[str] | None) -> bool:
-    """Output file names start with the object id of their bronze object version."""
-    if object_ids is None:
-        return True
-    parsed = layout.OutputName.parse(name)
-    return parsed is not None and parsed.object_id in object_ids
+def _source_in_scope(uri: str, version: str, object_ids: Collection[str]) -> bool:
+    """A row's or entry's source (``s3://bucket/key`` and its version: the ETag on an unversioned
+    bucket) is one of the object versions ``object_ids`` names."""
+    bucket, _, key = uri.removeprefix("s3://").partition("/")
+    return object_id(bucket, key, version) in object_ids
+
+
+def scoped_rows(s3: Any, bucket: str, key: str, object_ids: Collection[str]) -> int:
+    """Rows of a silver file whose lineage is one of ``object_ids``: files are named by batch, and
+    a batch holds the rows of several object versions (the file is read, two columns of it)."""
+    body = s3.get_object(Bucket=bucket, Key=key)["Body"].read()
+    table = pq.read_table(io.BytesIO(body), columns=["_source_uri", "_source_version"])
+    counts = table.group_by(["_source_uri", "_source_version"]).aggregate([([], "count_all")]).to_pylist()
+    return sum(c["count_all"] for c in counts if _source_in_scope(c["_source_uri"], c["_source_version"], object_ids))
 
 
 def parquet_rows(s3: Any, bucket: str, key: str, size: int) -> int:
@@ -234,10 +242,14 @@ def collect_silver(s3: Any, bucket: str, prefixes: Prefixes, object_ids: Collect
     silver_prefix = prefixes.silver.strip("/")
     for obj in _keys(s3, bucket, silver_prefix + "/"):
         found = layout.SilverFile.parse(obj["Key"], silver_prefix)
-        if found is None or not _in_scope(str(found.name), object_ids):
+        if found is None:
+            continue
+        if object_ids is None:
+            count = parquet_rows(s3, bucket, obj["Key"], int(obj["Size"]))
+        elif not (count := scoped_rows(s3, bucket, obj["Key"], object_ids)):
             continue
         partition = (found.record_type, found.dt)
-        rows[partition] += parquet_rows(s3, bucket, obj["Key"], int(obj["Size"]))
+        rows[partition] += count
         files[partition] += 1
         sizes[partition] += int(obj["Size"])
     return [Partition(rt, dt, rows[(rt, dt)], files[(rt, dt)], sizes[(rt, dt)]) for rt, dt in sorted(files)]
@@ -255,17 +267,24 @@ def collect_quarantine(
         if key.startswith(marker_base):
             markers.append(key)
             continue
-        if not key.endswith(".jsonl") or not _in_scope(key.rsplit("/", 1)[-1], object_ids):
+        if not key.endswith(".jsonl"):
             continue
-        entry_files += 1
         body = s3.get_object(Bucket=bucket, Key=key)["Body"].read().decode("utf-8")
+        in_file: Counter[str] = Counter()
         for number, line in enumerate(body.splitlines(), 1):
             if not line.strip():
                 continue
             try:
-                reasons[reason_kind(json.loads(line)["reason"])] += 1
+                entry = json.loads(line)
+                source = entry["source"]
+                uri = f"s3://{source['bucket']}/{source['key']}"
+                if object_ids is None or _source_in_scope(uri, source["etag"], object_ids):
+                    in_file[reason_kind(entry["reason"])] += 1
             except (ValueError, KeyError, TypeError) as exc:
                 raise ValueError(f"s3://{bucket}/{key} line {number}: not a quarantine entry ({exc})") from None
+        if in_file or object_ids is None:
+            entry_files += 1
+            reasons.update(in_file)
     return entry_files, reasons, sorted(markers)
 
 
@@ -333,8 +352,11 @@ def collect(
     """Gather the report from the stack named by ``outputs`` (its Terraform outputs).
 
     ``object_ids`` limits bronze, silver and quarantine counts to those bronze object versions
-    (``elt.work_units.object_id``; every output file name starts with it), e.g. one demo run on
-    a stack that already held data. Gate results, workflows and queues always cover the stack.
+    (``elt.layout.object_id`` of bucket, key and ETag), told by each row's lineage and each
+    entry's source (silver files are then read, not only their footers; a row's
+    ``_source_version`` is the ETag on an unversioned bronze bucket, as the local stack's), e.g.
+    one demo run on a stack that already held data; a file counts when it holds any of their
+    rows. Gate results, workflows and queues always cover the stack.
     """
     bucket = outputs["silver_bucket"]
     moment = now()

@@ -5,15 +5,16 @@ Run by `make demo` after `up`, `build` and `tf-apply`. Seeds fake events of ever
 percent invalid) as JSON Lines, gzip and a JSON array, follows them to silver with a progress
 bar, prints a per-partition summary, crawls silver, runs the GE gate workflow on the largest
 partition and the ops replay workflow on the last hour of shipments (it recomputes their silver
-rows in place). Exits non-zero if silver or quarantine do not account for every seeded line in
-time, or a workflow fails.
+rows in place), and reads all of silver through the S3 API before and after the replay: rows,
+duplicate record identities and business-duplicate rows (elt/devkit/silver_audit.py). Exits
+non-zero if silver or quarantine do not account for every seeded line in time, a workflow fails,
+or the replay grew silver or left a record in it twice.
 """
 
 from __future__ import annotations
 
 import argparse
 import gzip
-import io
 import json
 import sys
 import time
@@ -23,13 +24,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import pyarrow.parquet as pq
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from demo.report import collect, reason_kind, write_report
-from elt.layout import object_id
+from elt.devkit.silver_audit import SilverReader, wait_until_drained
+from elt.layout import GATE_MARKER_PREFIX
 from elt.queues import queue_depth
 from scripts import workflows
 from scripts.gen_fake_events import RECORD_TYPES, FakeEvents
@@ -42,7 +43,7 @@ console = Console()
 
 @dataclass
 class Seeded:
-    keys: dict[str, str] = field(default_factory=dict)  # object id → key
+    uris: set[str] = field(default_factory=set)  # s3://bucket/key of every seeded object
     valid: Counter[str] = field(default_factory=Counter)
     invalid: int = 0
 
@@ -57,8 +58,8 @@ def seed(bucket: str, records_per_object: int, invalid_rate: float, run_id: str)
     seeded = Seeded()
 
     def put(key: str, body: bytes) -> None:
-        etag = s3.put_object(Bucket=bucket, Key=key, Body=body)["ETag"].strip('"')
-        seeded.keys[object_id(bucket, key, etag)] = key
+        s3.put_object(Bucket=bucket, Key=key, Body=body)
+        seeded.uris.add(f"s3://{bucket}/{key}")
 
     for record_type in RECORD_TYPES:
         lines = list(gen.lines(records_per_object, (record_type,), invalid_rate))
@@ -87,36 +88,31 @@ class Landed:
     reasons: Counter[str] = field(default_factory=Counter)
 
 
-def landed(bucket: str, seeded: Seeded, cache: dict[str, int]) -> Landed:
-    """Silver rows and quarantine entries written for this run's objects (files named by object id)."""
-    s3 = client("s3")
+def landed(silver: SilverReader, seeded: Seeded) -> Landed:
+    """Silver rows and quarantine entries of this run's objects, told apart by their lineage
+    (``_source_uri``; a quarantine entry's ``source``): files are named by batch, and a batch may
+    also hold other objects' rows."""
     result = Landed()
-    for prefix in ("silver/", "quarantine/"):
-        for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
-            for obj in page.get("Contents", []):
-                key = obj["Key"]
-                if key.rsplit("/", 1)[-1].split("-", 1)[0] not in seeded.keys:
-                    continue
-                body = None
-                if key not in cache or prefix == "quarantine/":
-                    body = s3.get_object(Bucket=bucket, Key=key)["Body"].read()
-                if prefix == "silver/":
-                    if body is not None:
-                        cache[key] = pq.read_metadata(io.BytesIO(body)).num_rows
-                    _, record_type, dt_part, _ = key.split("/", 3)
-                    partition = (record_type, dt_part.removeprefix("dt="))
-                    result.rows[partition] += cache[key]
-                    result.files[partition] += 1
-                else:
-                    entries = [json.loads(line) for line in (body or b"").splitlines()]
-                    result.quarantined += len(entries)
-                    result.reasons.update(reason_kind(e["reason"]) for e in entries)
+    for part in silver.read().only(uris=seeded.uris).parts:
+        result.rows[(part.record_type, part.dt)] += part.rows
+        result.files[(part.record_type, part.dt)] += 1
+    s3 = client("s3")
+    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=silver.bucket, Prefix="quarantine/"):
+        for obj in page.get("Contents", []):
+            if not obj["Key"].endswith(".jsonl") or obj["Key"].startswith(GATE_MARKER_PREFIX + "/"):
+                continue
+            body = s3.get_object(Bucket=silver.bucket, Key=obj["Key"])["Body"].read()
+            for entry in (json.loads(line) for line in body.splitlines() if line.strip()):
+                source = entry.get("source") or {}
+                if f"s3://{source.get('bucket')}/{source.get('key')}" in seeded.uris:
+                    result.quarantined += 1
+                    result.reasons[reason_kind(entry["reason"])] += 1
     return result
 
 
 def run_catalog_and_workflows(out: dict[str, Any], now: Landed) -> tuple[dict[str, float], bool]:
-    """Crawl silver into the catalog, run the GE gate state machine on the run's largest
-    partition, and replay this run's shipments through the ops workflow (recomputed in place)."""
+    """Crawl silver into the catalog and run the GE gate state machine on the run's largest
+    partition."""
     glue, sfn, timings, ok = client("glue"), client("stepfunctions"), {}, True
     if out.get("glue_crawler_name"):
         started = time.time()
@@ -138,19 +134,70 @@ def run_catalog_and_workflows(out: dict[str, Any], now: Landed) -> tuple[dict[st
         ok = ok and done["status"] == "SUCCEEDED"
         result = json.loads(done.get("output") or "{}").get("result", done.get("cause", ""))
         console.print(f"GE quality gate on {record_type} dt={dt}: {done['status']} — {result}  (make ge-status)")
-    if out.get("ops_state_machine_arn"):
-        started = time.time()
-        request = {"src_prefix": "bronze/shipments/", "record_type": "shipments", "window_hours": 1,
-                   "min_parquet_objects": 1, "poll_interval_seconds": 2, "max_attempts": 150}  # fmt: skip
-        with console.status("ops workflow: recomputing the last hour of bronze/shipments/ and polling silver"):
-            done = workflows.wait(sfn, workflows.start(sfn, "ops", [request])[0], 600)
-        timings["ops replay workflow"] = time.time() - started
-        ok = ok and done["status"] == "SUCCEEDED"
-        state = json.loads(done.get("output") or "{}")
-        replayed = workflows.replay_summary(state) or "replay: no output"
-        grew = state.get("progress", {}).get("new_parquet_objects", 0)
-        console.print(f"ops {done['status']} — {replayed}; {grew} new silver files")
     return timings, ok
+
+
+def replay_and_check(out: dict[str, Any], silver: SilverReader) -> tuple[float, bool, list[str]]:
+    """Replay the last hour of this run's shipments through the ops workflow (recomputed in place),
+    wait until the work queue has drained, and check silver as a reader gets it through S3 before
+    and after: the rows must not grow and no record may be there twice. Returns (seconds, the
+    workflow succeeded, what is wrong with silver)."""
+    sfn, sqs = client("stepfunctions"), client("sqs")
+    before = silver.read().audit()
+    started = time.time()
+    request = {"src_prefix": "bronze/shipments/", "record_type": "shipments", "window_hours": 1,
+               "min_parquet_objects": 1, "poll_interval_seconds": 2, "max_attempts": 150}  # fmt: skip
+    with console.status("ops workflow: recomputing the last hour of bronze/shipments/ and polling silver"):
+        done = workflows.wait(sfn, workflows.start(sfn, "ops", [request])[0], 600)
+        drained = wait_until_drained(sqs, out["queue_url"], timeout=300)
+    seconds = time.time() - started
+    state = json.loads(done.get("output") or "{}")
+    replayed = workflows.replay_summary(state) or "replay: no output"
+    grew = state.get("progress", {}).get("new_parquet_objects", 0)
+    console.print(f"ops {done['status']} — {replayed}; {grew} new silver files")
+    after = silver.read().audit()
+    console.print(
+        f"silver read through S3 (every {silver.prefix}/**.parquet): before the replay {before.rows:,} rows in "
+        f"{before.files} files, after {after.rows:,} rows in {after.files} files ({after.rows - before.rows:+,} rows)"
+    )
+    console.print(
+        f"after the replay: {after.duplicate_identities} duplicate record identities (_source_uri, _source_version, "
+        f"_source_line), {after.business_duplicates} business-duplicate rows (same values in every other column)"
+    )
+    problems = after.problems(before)
+    if not drained:
+        problems.append("the work queue still held messages 300 s after the replay: silver was read mid-replay")
+    return seconds, done["status"] == "SUCCEEDED", problems
+
+
+def follow_to_silver(silver: SilverReader, seeded: Seeded, timeout: float) -> Landed:
+    """Wait, with a progress bar, until every seeded line is a silver row or a quarantine entry."""
+    expected_rows = sum(seeded.valid.values())
+    started = time.time()
+    with Progress(TextColumn("waiting for silver"), BarColumn(), TextColumn("{task.completed:,}/{task.total:,} lines"),
+                  TimeElapsedColumn(), console=console) as progress:  # fmt: skip
+        task = progress.add_task("silver", total=seeded.records)
+        while True:
+            now = landed(silver, seeded)
+            progress.update(task, completed=sum(now.rows.values()) + now.quarantined)
+            done = sum(now.rows.values()) == expected_rows and now.quarantined == seeded.invalid
+            if done or time.time() - started > timeout:
+                return now
+            time.sleep(1)
+
+
+def print_landed(run_id: str, seeded: Seeded, now: Landed, dlq_depth: int) -> None:
+    table = Table(title=f"silver for demo run {run_id}")
+    for column in ("record_type", "dt", "rows", "files"):
+        table.add_column(column, justify="right" if column in ("rows", "files") else "left")
+    for (record_type, dt), rows in sorted(now.rows.items()):
+        table.add_row(record_type, dt, f"{rows:,}", str(now.files[(record_type, dt)]))
+    console.print(table)
+    rows, files = sum(now.rows.values()), sum(now.files.values())
+    console.print(f"objects: {len(seeded.uris)}   records: {seeded.records:,}   silver rows: {rows:,}")
+    console.print(f"silver files: {files}   quarantined: {now.quarantined}   DLQ depth: {dlq_depth}")
+    for reason, count in now.reasons.most_common():
+        console.print(f"  quarantined {count:>4} × {reason}")
 
 
 def main() -> int:
@@ -168,38 +215,21 @@ def main() -> int:
     timings["seed (upload to bronze)"] = time.time() - started
     expected_rows = sum(seeded.valid.values())
     console.print(
-        f"seeded {len(seeded.keys)} objects, {seeded.records:,} records ({seeded.invalid} invalid) — run {run_id}"
+        f"seeded {len(seeded.uris)} objects, {seeded.records:,} records ({seeded.invalid} invalid) — run {run_id}"
     )
-
-    cache: dict[str, int] = {}
+    silver = SilverReader(client("s3"), out["silver_bucket"])
     waited = time.time()
-    with Progress(TextColumn("waiting for silver"), BarColumn(), TextColumn("{task.completed:,}/{task.total:,} lines"),
-                  TimeElapsedColumn(), console=console) as progress:  # fmt: skip
-        task = progress.add_task("silver", total=seeded.records)
-        while True:
-            now = landed(out["silver_bucket"], seeded, cache)
-            progress.update(task, completed=sum(now.rows.values()) + now.quarantined)
-            done = sum(now.rows.values()) == expected_rows and now.quarantined == seeded.invalid
-            if done or time.time() - waited > args.timeout:
-                break
-            time.sleep(1)
+    now = follow_to_silver(silver, seeded, args.timeout)
     timings["bronze → silver"] = time.time() - waited
-
-    table = Table(title=f"silver for demo run {run_id}")
-    for column in ("record_type", "dt", "rows", "files"):
-        table.add_column(column, justify="right" if column in ("rows", "files") else "left")
-    for (record_type, dt), rows in sorted(now.rows.items()):
-        table.add_row(record_type, dt, f"{rows:,}", str(now.files[(record_type, dt)]))
-    console.print(table)
     sqs = client("sqs")
     dlq_depth = queue_depth(sqs, out["dlq_url"]).visible
-    rows, files = sum(now.rows.values()), sum(now.files.values())
-    console.print(f"objects: {len(seeded.keys)}   records: {seeded.records:,}   silver rows: {rows:,}")
-    console.print(f"silver files: {files}   quarantined: {now.quarantined}   DLQ depth: {dlq_depth}")
-    for reason, count in now.reasons.most_common():
-        console.print(f"  quarantined {count:>4} × {reason}")
+    print_landed(run_id, seeded, now, dlq_depth)
     catalog_timings, catalog_ok = run_catalog_and_workflows(out, now)
     timings.update(catalog_timings)
+    silver_problems: list[str] = []
+    if out.get("ops_state_machine_arn"):
+        timings["ops replay workflow"], ops_ok, silver_problems = replay_and_check(out, silver)
+        catalog_ok = catalog_ok and ops_ok
     for stage, seconds in timings.items():
         console.print(f"  {stage}: {seconds:.1f} s")
     # Written before the verdict so a failed run has its report too; it reads the stack, not this script.
@@ -211,11 +241,17 @@ def main() -> int:
         console.print("[red]FAILED[/red]: the crawler or a workflow did not succeed; see `make ge-history`, "
                       "`make ops-history` and `make logs`")  # fmt: skip
         return 1
+    if silver_problems:
+        for problem in silver_problems:
+            console.print(f"[red]FAILED[/red]: silver after the ops replay: {problem}")
+        return 1
     if not ok:
         console.print(f"[red]FAILED[/red]: expected {expected_rows:,} silver rows and {seeded.invalid} quarantined; "
                       "see `make logs FN=ingest` / `make logs FN=transform`")  # fmt: skip
         return 1
     console.print("[green]every seeded line is one silver row or one quarantine entry[/green]")
+    if out.get("ops_state_machine_arn"):
+        console.print("[green]the ops replay recomputed silver in place: no row added, none there twice[/green]")
     console.print('explore: eval "$(.venv/bin/python -m localcloud env)"')
     console.print(f"         aws s3 ls --recursive s3://{out['silver_bucket']}/silver/")
     console.print("stop:    make down")
