@@ -5,9 +5,10 @@ from __future__ import annotations
 import argparse
 import sys
 import warnings
+from collections import Counter
 from collections.abc import Sequence
 
-from chaos.faults import FaultPlan
+from chaos.faults import CRASHES, TAKEOVER_CRASH_AFTER_ABORT, TAKEOVER_CRASH_AFTER_DELETE, UPLOAD_CRASH, FaultPlan
 from chaos.run import RunReport, run_once
 
 COLUMNS = (
@@ -16,52 +17,89 @@ COLUMNS = (
     ("records", "records"),
     ("units", "units"),
     ("faults", "faults injected"),
+    ("upload_crashes", "crashes after upload"),
+    ("takeover_crashes", "crashes in takeover"),
+    ("takeovers", "takeovers"),
+    ("live_replay_units", "replay units next to live"),
+    ("overwrite_replay_units", "replay units overwritten"),
     ("redeliveries", "redeliveries"),
+    ("redrives", "redrives"),
     ("silver_rows", "silver rows"),
     ("quarantined", "quarantined"),
     ("dlq", "DLQ (explained)"),
     ("superseded_lines", "superseded lines"),
     ("lost", "lost"),
     ("duplicated", "duplicated"),
+    ("stale", "stale"),
+    ("replay_mismatches", "changed by replay"),
     ("seconds", "seconds"),
+)
+#: Columns summed in the totals row.
+TOTALS = (
+    "records",
+    "units",
+    "faults",
+    "upload_crashes",
+    "takeover_crashes",
+    "takeovers",
+    "live_replay_units",
+    "overwrite_replay_units",
+    "redeliveries",
+    "redrives",
+    "silver_rows",
+    "quarantined",
+    "superseded_lines",
+    "lost",
+    "duplicated",
+    "stale",
+    "replay_mismatches",
+    "seconds",
 )
 
 
-def _cells(report: RunReport) -> dict[str, str]:
-    values = {name: str(getattr(report, name, "")) for name, _ in COLUMNS}
-    values["faults"] = str(sum(report.faults.values()))
-    values["dlq"] = f"{report.dlq_explained + report.dlq_unexplained} ({report.dlq_explained})"
-    values["seconds"] = f"{report.seconds:.1f}"
+def _values(report: RunReport) -> dict[str, float]:
+    values: dict[str, float] = {name: getattr(report, name, 0) for name, _ in COLUMNS if hasattr(report, name)}
+    values["faults"] = sum(report.faults.values())
+    values["upload_crashes"] = report.faults[UPLOAD_CRASH]
+    values["takeover_crashes"] = report.faults[TAKEOVER_CRASH_AFTER_ABORT] + report.faults[TAKEOVER_CRASH_AFTER_DELETE]
+    values["takeovers"] = report.events["takeovers"]
     return values
+
+
+def _cells(report: RunReport) -> dict[str, str]:
+    cells = {name: str(value) for name, value in _values(report).items()}
+    cells["dlq"] = f"{report.dlq_explained + report.dlq_unexplained} ({report.dlq_explained})"
+    cells["seconds"] = f"{report.seconds:.1f}"
+    return cells
 
 
 def format_table(reports: Sequence[RunReport]) -> str:
     """A Markdown table, one row per run, plus a totals row."""
     lines = ["| " + " | ".join(title for _, title in COLUMNS) + " |", "|" + "---:|" * len(COLUMNS)]
-    lines += ["| " + " | ".join(_cells(r)[name] for name, _ in COLUMNS) + " |" for r in reports]
+    lines += ["| " + " | ".join(_cells(r).get(name, "") for name, _ in COLUMNS) + " |" for r in reports]
     total = {name: "" for name, _ in COLUMNS}
     total["run"] = "**all**"
-    for name in (
-        "records",
-        "units",
-        "redeliveries",
-        "silver_rows",
-        "quarantined",
-        "superseded_lines",
-        "lost",
-        "duplicated",
-    ):
-        total[name] = f"**{sum(getattr(r, name) for r in reports)}**"
-    total["faults"] = f"**{sum(sum(r.faults.values()) for r in reports)}**"
+    for name in TOTALS:
+        value = sum(_values(r)[name] for r in reports)
+        total[name] = f"**{value:.0f}**"
     lines.append("| " + " | ".join(total[name] for name, _ in COLUMNS) + " |")
     return "\n".join(lines)
 
 
 def describe(report: RunReport) -> str:
-    faults = ", ".join(f"{kind} {n}" for kind, n in sorted(report.faults.items())) or "none"
-    dlq = ", ".join(f"{reason}: {n}" for reason, n in sorted(report.dlq_reasons.items())) or "empty"
+    def listed(counter: Counter[str]) -> str:
+        return ", ".join(f"{kind} {n}" for kind, n in sorted(counter.items())) or "none"
+
+    crashes = Counter({kind: report.faults[kind] for kind in CRASHES if report.faults[kind]})
     lines = [
-        f"run {report.run} (seed {report.seed}): faults: {faults}; DLQ: {dlq}; replayed units {report.replayed_units}"
+        f"run {report.run} (seed {report.seed}): {report.records} records, lost {report.lost}, duplicated "
+        f"{report.duplicated}, stale {report.stale}, changed by the final replay {report.replay_mismatches}",
+        f"  faults: {listed(report.faults)}",
+        f"  crash points: {listed(crashes)}; transform crashes by batch phase: {listed(report.crash_phases)}",
+        f"  takeovers {report.events['takeovers']}, lease expiries {report.lease_expiries}, redrives "
+        f"{report.redrives}; unit verdicts: {listed(report.verdicts)}",
+        f"  replays: {report.live_replay_units} units next to live traffic, {report.overwrite_replay_units} "
+        f"overwritten in flight, {report.replayed_units} in the final replay; DLQ: {listed(report.dlq_reasons)}",
     ]
     lines += [f"  PROBLEM {p}" for p in report.problems[:20]]
     if len(report.problems) > 20:
@@ -80,10 +118,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--crash-rate", type=float, default=FaultPlan.transform_crash_rate,
                         help="share of ingest and of transform invocations that crash")  # fmt: skip
     parser.add_argument("--timeout-rate", type=float, default=FaultPlan.timeout_rate)
+    parser.add_argument("--takeover-crash-rate", type=float, default=FaultPlan.takeover_crash_rate,
+                        help="share of takeovers of a dead batch that crash the taking invocation")  # fmt: skip
     args = parser.parse_args(argv)
     # A handler whose invocation was killed before it added a metric flushes none: expected here.
     warnings.filterwarnings("ignore", "No application metrics to publish", UserWarning)
-    plan = FaultPlan(args.error_rate, args.lost_response_rate, args.crash_rate, args.crash_rate, args.timeout_rate)
+    plan = FaultPlan(
+        args.error_rate, args.lost_response_rate, args.crash_rate, args.crash_rate, args.timeout_rate,
+        args.takeover_crash_rate,
+    )  # fmt: skip
     reports = []
     for run in range(args.runs):
         report = run_once(run, args.seed + run, args.records, plan, units=args.units)
@@ -93,10 +136,15 @@ def main(argv: list[str] | None = None) -> int:
     print(format_table(reports))
     failed = [r.run for r in reports if not r.ok]
     if failed:
-        print(f"\nFAILED: runs {failed} lost, duplicated or misrouted records, or left unexplained DLQ messages "
-              "or orphaned claims", file=sys.stderr)  # fmt: skip
+        why = (
+            "lost, duplicated, misrouted or kept stale records, changed silver by a replay, or left unexplained "
+            "DLQ messages, orphaned claims or uncommitted files"
+        )
+        print(f"\nFAILED: runs {failed} {why}", file=sys.stderr)
         return 1
-    print(f"\n{len(reports)} runs: 0 lost, 0 duplicated")
+    records = sum(r.records for r in reports)
+    seconds = sum(r.seconds for r in reports)
+    print(f"\n{len(reports)} runs, {records} records: 0 lost, 0 duplicated, 0 stale ({seconds:.0f} s)")
     return 0
 
 

@@ -3,7 +3,8 @@
 A run's records are spread over several bronze objects so that every reading path is
 exercised: JSON Lines split into many line-aligned units, a gzip object and a JSON array
 (one unit each), keys that need URL-encoding in the S3 notification (spaces, ``+``, unicode),
-and one object that is overwritten with new content (a new etag) while its units are in flight.
+one object that is overwritten with new content (a new etag) while its units are in flight, and
+one that is overwritten while a replay of it is in flight.
 """
 
 from __future__ import annotations
@@ -40,11 +41,13 @@ class Workload:
     objects: list[SourceObject]
     #: The same key with new content, uploaded while ``objects``' units are in flight.
     overwrite: SourceObject
+    #: New content for another key of ``objects``, uploaded while a replay of that key is in flight.
+    replay_overwrite: SourceObject
     work_unit_bytes: int
 
     @property
     def records(self) -> int:
-        return sum(len(o.lines) for o in [*self.objects, self.overwrite])
+        return sum(len(o.lines) for o in [*self.objects, self.overwrite, self.replay_overwrite])
 
 
 def _jsonl(gen: FakeEvents, count: int, invalid_rate: float) -> tuple[bytes, dict[int, bool]]:
@@ -60,7 +63,7 @@ def build_workload(records: int, seed: int, units: int = 60) -> Workload:
     gz_count = max(records // 20, 5)
     array_count = max(records // 50, 5)
     overwrite_count = max(records // 30, 5)
-    jsonl_total = max(records - gz_count - array_count - 2 * overwrite_count, JSONL_OBJECTS)
+    jsonl_total = max(records - gz_count - array_count - 4 * overwrite_count, JSONL_OBJECTS)
 
     objects: list[SourceObject] = []
     # Uneven object sizes: cut points drawn at random.
@@ -87,7 +90,13 @@ def build_workload(records: int, seed: int, units: int = 60) -> Workload:
     objects.append(SourceObject(key, first, first_lines))
     overwrite = SourceObject(key, second, second_lines)
 
+    key = "bronze/shipments/replayed then overwritten.jsonl"
+    first, first_lines = _jsonl(gen, overwrite_count, INVALID_RATE)
+    second, second_lines = _jsonl(gen, overwrite_count, INVALID_RATE)
+    objects.append(SourceObject(key, first, first_lines))
+    replay_overwrite = SourceObject(key, second, second_lines)
+
     # Several line-aligned units per object, so units of one object run out of order.
     splittable = sum(len(o.body) for o in objects if o.key.endswith(".jsonl"))
     work_unit_bytes = max(1024, splittable // units)
-    return Workload(objects, overwrite, work_unit_bytes)
+    return Workload(objects, overwrite, replay_overwrite, work_unit_bytes)
