@@ -8,7 +8,15 @@ import warnings
 from collections import Counter
 from collections.abc import Sequence
 
-from chaos.faults import CRASHES, TAKEOVER_CRASH_AFTER_ABORT, TAKEOVER_CRASH_AFTER_DELETE, UPLOAD_CRASH, FaultPlan
+from chaos.faults import (
+    COMMIT_CRASH,
+    CRASHES,
+    RETRACTION_CRASH,
+    TAKEOVER_CRASH_AFTER_ABORT,
+    TAKEOVER_CRASH_AFTER_DELETE,
+    UPLOAD_CRASH,
+    FaultPlan,
+)
 from chaos.run import RunReport, run_once
 
 COLUMNS = (
@@ -17,7 +25,9 @@ COLUMNS = (
     ("records", "records"),
     ("units", "units"),
     ("faults", "faults injected"),
+    ("retraction_crashes", "crashes after retraction"),
     ("upload_crashes", "crashes after upload"),
+    ("commit_crashes", "crashes after commit"),
     ("takeover_crashes", "crashes in takeover"),
     ("takeovers", "takeovers"),
     ("live_replay_units", "replay units next to live"),
@@ -39,7 +49,9 @@ TOTALS = (
     "records",
     "units",
     "faults",
+    "retraction_crashes",
     "upload_crashes",
+    "commit_crashes",
     "takeover_crashes",
     "takeovers",
     "live_replay_units",
@@ -60,7 +72,9 @@ TOTALS = (
 def _values(report: RunReport) -> dict[str, float]:
     values: dict[str, float] = {name: getattr(report, name, 0) for name, _ in COLUMNS if hasattr(report, name)}
     values["faults"] = sum(report.faults.values())
+    values["retraction_crashes"] = report.faults[RETRACTION_CRASH]
     values["upload_crashes"] = report.faults[UPLOAD_CRASH]
+    values["commit_crashes"] = report.faults[COMMIT_CRASH]
     values["takeover_crashes"] = report.faults[TAKEOVER_CRASH_AFTER_ABORT] + report.faults[TAKEOVER_CRASH_AFTER_DELETE]
     values["takeovers"] = report.events["takeovers"]
     return values
@@ -120,12 +134,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--timeout-rate", type=float, default=FaultPlan.timeout_rate)
     parser.add_argument("--takeover-crash-rate", type=float, default=FaultPlan.takeover_crash_rate,
                         help="share of takeovers of a dead batch that crash the taking invocation")  # fmt: skip
+    parser.add_argument("--retraction-crash-rate", type=float, default=FaultPlan.retraction_crash_rate,
+                        help="share of retraction rewrites right after which the invocation crashes")  # fmt: skip
     args = parser.parse_args(argv)
     # A handler whose invocation was killed before it added a metric flushes none: expected here.
     warnings.filterwarnings("ignore", "No application metrics to publish", UserWarning)
     plan = FaultPlan(
         args.error_rate, args.lost_response_rate, args.crash_rate, args.crash_rate, args.timeout_rate,
-        args.takeover_crash_rate,
+        args.takeover_crash_rate, args.retraction_crash_rate,
     )  # fmt: skip
     reports = []
     for run in range(args.runs):

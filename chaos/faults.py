@@ -15,8 +15,13 @@ Three kinds of fault, each decided by one seeded RNG so a run is reproducible:
   - *ingest crash*: after the first ``SendMessageBatch`` of an ingest, before it marks the object
     done;
   - *crash after upload, before commit*: a transform killed after the n-th upload of its batch's
-    files (n drawn from 1 to the number of files its ``prepare`` lists), before the ``UpdateItem``
-    that commits the batch — the batch stays ``OPEN`` with files in silver until its lease runs out;
+    files (n drawn from 1 to the number of files its ``prepare`` lists, plus one), before the
+    ``UpdateItem`` that commits the batch — the batch stays ``OPEN`` with files in silver until
+    its lease runs out; when n is past the last file, *crash after commit*: killed right after
+    the commit, before the messages are acknowledged;
+  - *crash after retraction*: a transform killed right after its first rewrite (or delete) of a
+    committed batch's file without the rows a replay or an overwrite takes over, before its
+    claims swap;
   - *takeover crash after abort* / *after delete*: a transform that takes over a dead batch (its
     ``UpdateItem`` marks a batch past its lease ``ABORTED``) killed right after that update, or
     after the ``DeleteObjects`` of the dead batch's files, before its own claims are swapped;
@@ -73,17 +78,30 @@ class FaultPlan:
     #: Share of takeovers (a dead batch aborted by another invocation) that crash the taking
     #: invocation right after the abort or after deleting the dead batch's files.
     takeover_crash_rate: float = 0.25
+    #: Share of invocations that retract rows (rewrite a committed batch's file without the rows a
+    #: replay or an overwrite takes over) killed right after their first rewrite.
+    retraction_crash_rate: float = 0.1
 
     @classmethod
     def none(cls) -> FaultPlan:
-        return cls(0.0, 0.0, 0.0, 0.0, 0.0, 0.0)
+        return cls(0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0)
 
 
 UPLOAD_CRASH = "crash after upload, before commit"
+COMMIT_CRASH = "crash after commit, before acknowledgement"
+RETRACTION_CRASH = "crash after retraction, before swap"
 TAKEOVER_CRASH_AFTER_ABORT = "takeover crash after abort"
 TAKEOVER_CRASH_AFTER_DELETE = "takeover crash after delete"
 #: Every crash kind, as counted in ``FaultInjector.counts``.
-CRASHES = ("ingest crash", UPLOAD_CRASH, TAKEOVER_CRASH_AFTER_ABORT, TAKEOVER_CRASH_AFTER_DELETE, "lambda timeout")
+CRASHES = (
+    "ingest crash",
+    RETRACTION_CRASH,
+    UPLOAD_CRASH,
+    COMMIT_CRASH,
+    TAKEOVER_CRASH_AFTER_ABORT,
+    TAKEOVER_CRASH_AFTER_DELETE,
+    "lambda timeout",
+)
 
 
 @dataclass
@@ -101,6 +119,7 @@ class _Invocation:
     upload_target: int = 0
     uploads: int = 0
     crash_after_delete: bool = False  # a takeover's crash waits for the DeleteObjects
+    retracted: bool = False  # the invocation has rewritten a file for a retraction
 
 
 @dataclass
@@ -214,22 +233,37 @@ class FaultInjector:
         """Follow the batch's protocol steps; crash at the armed points."""
         if step == "prepare":
             state.phase = "upload"
-            if state.upload_crash:
-                state.upload_target = self.rng.randint(1, max(int(context.get("chaos_files", 1)), 1))
+            if state.upload_crash:  # past the last file: after the commit
+                state.upload_target = self.rng.randint(1, int(context.get("chaos_files", 0)) + 1)
         elif step == "commit":
             state.phase = "committed"
             self.events["batches committed"] += 1
+            if state.upload_crash:
+                raise self._die(state, COMMIT_CRASH)
         elif step == "PutObject" and state.phase == "upload":
             state.uploads += 1
             if state.upload_crash and state.uploads >= state.upload_target:
                 raise self._die(state, UPLOAD_CRASH)
+        elif step in ("PutObject", "DeleteObject"):  # before prepare: a retraction's rewrite
+            self._retraction(state)
         elif step == "takeover":
-            self.events["takeovers"] += 1
-            if self.rng.random() < self.plan.takeover_crash_rate:
-                has_files = bool(parsed.get("Attributes", {}).get("files", {}).get("L"))
-                if has_files and self.rng.random() < 0.5:
-                    state.crash_after_delete = True
-                else:
-                    raise self._die(state, TAKEOVER_CRASH_AFTER_ABORT)
+            self._takeover(state, parsed)
         elif step == "DeleteObjects" and state.crash_after_delete:
             raise self._die(state, TAKEOVER_CRASH_AFTER_DELETE)
+
+    def _retraction(self, state: _Invocation) -> None:
+        """The first rewrite of an invocation decides whether it crashes right after it."""
+        self.events["retraction rewrites"] += 1
+        if not state.retracted:
+            state.retracted = True
+            if self.rng.random() < self.plan.retraction_crash_rate:
+                raise self._die(state, RETRACTION_CRASH)
+
+    def _takeover(self, state: _Invocation, parsed: dict[str, Any]) -> None:
+        self.events["takeovers"] += 1
+        if self.rng.random() < self.plan.takeover_crash_rate:
+            has_files = bool(parsed.get("Attributes", {}).get("files", {}).get("L"))
+            if has_files and self.rng.random() < 0.5:
+                state.crash_after_delete = True
+            else:
+                raise self._die(state, TAKEOVER_CRASH_AFTER_ABORT)

@@ -14,6 +14,8 @@ import pytest
 
 from chaos.__main__ import describe, format_table
 from chaos.faults import (
+    COMMIT_CRASH,
+    RETRACTION_CRASH,
     TAKEOVER_CRASH_AFTER_ABORT,
     TAKEOVER_CRASH_AFTER_DELETE,
     UPLOAD_CRASH,
@@ -30,12 +32,13 @@ RECORDS = 2000
 UNITS = 16
 #: More crashes than `make chaos` defaults so that a small run still meets every crash point.
 CI_PLAN = FaultPlan(
-    error_rate=0.03,
-    lost_response_rate=0.02,
+    error_rate=0.02,
+    lost_response_rate=0.015,
     ingest_crash_rate=0.2,
     transform_crash_rate=0.25,
     timeout_rate=0.1,
     takeover_crash_rate=0.5,
+    retraction_crash_rate=0.25,
 )
 
 
@@ -61,7 +64,13 @@ def test_two_seeded_runs_lose_duplicate_and_keep_nothing_stale(ci_runs: list[Run
 def test_the_runs_met_every_fault_and_crash_point(ci_runs: list[RunReport]) -> None:
     faults = set().union(*(r.faults for r in ci_runs))
     assert {"throttled", "5xx", "lost response", "ingest crash", "lambda timeout"} <= faults
-    assert {UPLOAD_CRASH, TAKEOVER_CRASH_AFTER_ABORT, TAKEOVER_CRASH_AFTER_DELETE} <= faults
+    assert {
+        RETRACTION_CRASH,
+        UPLOAD_CRASH,
+        COMMIT_CRASH,
+        TAKEOVER_CRASH_AFTER_ABORT,
+        TAKEOVER_CRASH_AFTER_DELETE,
+    } <= faults
     # Uploads crashed between the batch's prepare and its commit; dead batches were taken over.
     assert sum(r.crash_phases["upload"] for r in ci_runs) >= sum(r.faults[UPLOAD_CRASH] for r in ci_runs)
     assert all(r.events["takeovers"] > 0 and r.lease_expiries > 0 for r in ci_runs)
