@@ -330,6 +330,9 @@ variable "transform_batch_max_bytes" {
 # batch (docs/performance.md estimates ~5,500 requests per 1M records, target 6,000). Large units
 # do not stretch a batch past the timeout: the transform takes only transform_batch_max_bytes of
 # a batch (1280 MiB = 10 units of 128 MiB ~ 42 CPU-s, within dev's 90 s) and hands the rest back.
+# A unit handed back waits a visibility timeout and counts as a receive (queue_max_receive_count):
+# under a backlog of full-size units only 10 of 100 are taken per invocation, so a unit can be
+# handed back repeatedly and reach the DLQ without having failed (redrive: docs/operator-scripts.md).
 # Lambda allows up to 10,000 for a standard queue; above 10 it requires a batching window >= 1 s.
 variable "esm_batch_size" {
   description = "Messages (work units) per transform invocation; the transform writes one file per partition per invocation and takes at most transform_batch_max_bytes of them. 100: the W2 many-small-objects benchmark (docs/performance.md)."
