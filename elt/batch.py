@@ -50,9 +50,9 @@ from elt.work_units import WorkUnit
 
 log = logging.getLogger(__name__)
 
-Verdict = Literal["written", "done", "superseded", "busy", "deferred", "failed"]
+Verdict = Literal["written", "done", "superseded", "requeued", "busy", "deferred", "failed"]
 #: Verdicts whose message is acknowledged (deleted from the queue); the others are retried.
-ACKNOWLEDGED: frozenset[Verdict] = frozenset({"written", "done", "superseded"})
+ACKNOWLEDGED: frozenset[Verdict] = frozenset({"written", "done", "superseded", "requeued"})
 
 
 @dataclass
@@ -124,12 +124,18 @@ def process_batch(
     settings: TransformSettings,
     validator: Validator,
     announce: Callable[[BatchResult], None] | None = None,
+    requeue: Callable[[list[WorkUnit]], None] | None = None,
     batch_id: str | None = None,
 ) -> BatchResult:
-    """Commit ``units`` as one batch (module docstring); every unit gets a verdict."""
+    """Commit ``units`` as one batch (module docstring); every unit gets a verdict. Units over
+    the byte budget are handed to ``requeue`` (sent back as new messages: "requeued") or, without
+    it, left to come back ("deferred")."""
     result = BatchResult(batch_id or new_batch_id(datetime.now(UTC)))
     taken = within_budget(units, settings.batch_max_bytes)
     deferred = [UnitOutcome(u, "deferred", "over this invocation's byte budget") for u in units[taken:]]
+    if deferred and requeue is not None:
+        requeue([o.unit for o in deferred])
+        deferred = [UnitOutcome(o.unit, "requeued", o.reason) for o in deferred]
     ledger.open_batch(result.batch_id)
     try:
         _run(units[:taken], result, s3=s3, ledger=ledger, settings=settings, validator=validator)

@@ -98,6 +98,9 @@ class TransformSettings:
     silver_bucket: str = _env("SILVER_BUCKET", required=True, default="")
     #: The idempotency table, which also holds silver's ledger (batch and source records, leases).
     ledger_table: str = _env("IDEMPOTENCY_TABLE", required=True, default="")
+    #: The work queue: units over an invocation's byte budget go back to it as new messages (so
+    #: waiting does not use up their receives). Empty: they are reported as batch item failures.
+    queue_url: str = _env("QUEUE_URL", default="")
     #: An OPEN batch older than this is dead and may be taken over: it must exceed the function's
     #: timeout (90 s) by enough that a killed invocation's last requests have landed: 900 s.
     batch_lease_seconds: int = _env("BATCH_LEASE_SECONDS", kind=int, default=900)

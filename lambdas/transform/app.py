@@ -13,6 +13,7 @@ from aws_lambda_powertools.utilities.data_classes import SQSEvent
 
 from elt.batch import process_batch
 from elt.config import TransformSettings
+from elt.ingest import send_units
 from elt.ledger import Ledger
 from elt.partition_ready import CatalogRegistrar, PartitionPublisher
 from elt.records import Validator
@@ -24,6 +25,7 @@ copy_config_to_registered_loggers(source_logger=logger, include={"elt"})
 metrics = Metrics(namespace=settings.metrics_namespace)
 s3 = boto3.client("s3")
 dynamodb = boto3.client("dynamodb")
+sqs = boto3.client("sqs")
 ledger = Ledger(settings.ledger_table, dynamodb, settings.batch_lease_seconds)
 validator = Validator()
 announce = PartitionPublisher(
@@ -43,6 +45,12 @@ announce = PartitionPublisher(
 )
 
 
+def requeue(units: list[WorkUnit]) -> None:
+    """Units over the invocation's byte budget go back as new messages (their receive counts
+    start again), when the queue is known."""
+    send_units(units, sqs=sqs, queue_url=settings.queue_url, attempts=4)
+
+
 @logger.inject_lambda_context
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: Any) -> dict[str, list[dict[str, str]]]:
@@ -57,7 +65,15 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, list[dict[str, str
             logger.exception("poison message", extra={"message_id": record.message_id})
             failures.append({"itemIdentifier": record.message_id})
     if units:
-        result = process_batch(units, s3=s3, ledger=ledger, settings=settings, validator=validator, announce=announce)
+        result = process_batch(
+            units,
+            s3=s3,
+            ledger=ledger,
+            settings=settings,
+            validator=validator,
+            announce=announce,
+            requeue=requeue if settings.queue_url else None,
+        )
         outcomes = zip(message_ids, result.outcomes, strict=True)
         failures += [{"itemIdentifier": m} for m, o in outcomes if not o.acknowledged]
         summary = result.as_dict()
@@ -68,6 +84,7 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, list[dict[str, str
             ("BytesWritten", result.bytes_written),
             ("UnitsProcessed", summary["units"].get("written", 0)),
             ("UnitsSuperseded", summary["units"].get("superseded", 0)),
+            ("UnitsRequeued", summary["units"].get("requeued", 0)),
             ("UnitsRetried", len(units) - sum(o.acknowledged for o in result.outcomes)),
         ):
             metrics.add_metric(name=name, unit=MetricUnit.Count, value=value)

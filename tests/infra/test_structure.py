@@ -337,6 +337,7 @@ def test_lambda_environment_contract(pipeline: Config) -> None:
     assert set(transform) == {
         "SILVER_BUCKET",
         "IDEMPOTENCY_TABLE",
+        "QUEUE_URL",
         "BATCH_LEASE_SECONDS",
         "BATCH_MAX_BYTES",
         "SILVER_PREFIX",

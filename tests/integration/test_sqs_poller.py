@@ -27,6 +27,7 @@ from moto.sqs.models import Queue
 from localcloud.lambda_runtime import InvokeResult
 from localcloud.runtime import MAX_SYNC_PAYLOAD_BYTES, SqsPoller
 from localcloud.settings import ACCOUNT_ID, REGION
+from scripts.build_lambdas import runtime as lambda_runtime
 
 ROLE = f"arn:aws:iam::{ACCOUNT_ID}:role/poller-test"
 
@@ -85,8 +86,8 @@ def mapping(aws_env: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[Mapping]
         code = io.BytesIO()
         with zipfile.ZipFile(code, "w") as zf:
             zf.writestr("app.py", "def handler(event, context):\n    return None\n")
-        fn = lam.create_function(FunctionName="consumer", Runtime="python3.11", Role=ROLE, Handler="app.handler",
-                                 Code={"ZipFile": code.getvalue()})  # fmt: skip
+        fn = lam.create_function(FunctionName="consumer", Runtime=lambda_runtime()["runtime"], Role=ROLE,
+                                 Handler="app.handler", Code={"ZipFile": code.getvalue()})  # fmt: skip
         url = sqs.create_queue(QueueName="units", Attributes={"VisibilityTimeout": "60"})["QueueUrl"]
         arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
         esm = lam.create_event_source_mapping(EventSourceArn=arn, FunctionName=fn["FunctionArn"], BatchSize=25,

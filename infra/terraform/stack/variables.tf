@@ -194,10 +194,10 @@ variable "transform_batch_max_bytes" {
 }
 
 variable "esm_batch_size" {
-  description = "Messages (work units) per transform invocation; the transform writes one file per partition per invocation and takes at most transform_batch_max_bytes of them. 100: the W2 many-small-objects benchmark (docs/performance.md)."
+  description = "Messages (work units) per transform invocation; the transform writes one file per partition per invocation and takes at most transform_batch_max_bytes of them. 250: the W2 many-small-objects benchmark (docs/performance.md)."
   type        = number
   nullable    = false
-  default     = 100
+  default     = 250
 }
 
 variable "esm_batching_window_seconds" {

@@ -92,8 +92,9 @@ module "transform" {
         }]
       },
       {
+        # SendMessage: units over an invocation's byte budget go back as new messages.
         sid       = "ConsumeWorkUnits"
-        actions   = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ChangeMessageVisibility"]
+        actions   = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ChangeMessageVisibility", "sqs:SendMessage"]
         resources = [local.queue_arn]
       },
     ],
@@ -130,6 +131,7 @@ module "transform" {
   environment_variables = {
     SILVER_BUCKET                    = module.silver_bucket.id
     IDEMPOTENCY_TABLE                = module.idempotency_table.name
+    QUEUE_URL                        = local.queue_url
     BATCH_LEASE_SECONDS              = tostring(var.transform_batch_lease_seconds)
     BATCH_MAX_BYTES                  = tostring(var.transform_batch_max_bytes)
     SILVER_PREFIX                    = local.silver_prefix

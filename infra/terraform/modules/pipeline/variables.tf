@@ -325,20 +325,20 @@ variable "transform_batch_max_bytes" {
 
 # Many small objects are many small units, and one SQS batch is one transform batch: one silver
 # file per partition per invocation, so the batch size divides the files and PUTs per object.
-# 100 is the bench's W2 setting (1,000 objects x 1,000 records, 24 partitions per unit; bench/
-# inprocess.py): 1,000 units in 10 batches write 10 x 24 = 240 files instead of 2,400 with 10 per
-# batch (docs/performance.md estimates ~5,500 requests per 1M records, target 6,000). Large units
-# do not stretch a batch past the timeout: the transform takes only transform_batch_max_bytes of
-# a batch (1280 MiB = 10 units of 128 MiB ~ 42 CPU-s, within dev's 90 s) and hands the rest back.
-# A unit handed back waits a visibility timeout and counts as a receive (queue_max_receive_count):
-# under a backlog of full-size units only 10 of 100 are taken per invocation, so a unit can be
-# handed back repeatedly and reach the DLQ without having failed (redrive: docs/operator-scripts.md).
+# 250: W2 (1,000 objects x 1,000 records, 24 partitions per object; bench/inprocess.py) lands in
+# 4 batches x 24 = 96 files of ~10,400 rows (target >= 5,000; 100 would give 4,167), and ~5,200
+# requests per 1M records (target 6,000). The payload stays far below Lambda's 6 MB (a work-unit
+# message is ~0.7 KB: 250 x 0.7 = 175 KB). Time: each small unit costs one claim and one GET in
+# sequence (~35 ms on AWS), ~9 s for 250, within the 90 s timeout. Large units do not stretch a
+# batch past the timeout: the transform takes only transform_batch_max_bytes of a batch (1280 MiB
+# = 10 units of 128 MiB ~ 42 CPU-s) and sends the rest back to the queue as new messages (so they
+# do not use up receives and reach the DLQ without having failed).
 # Lambda allows up to 10,000 for a standard queue; above 10 it requires a batching window >= 1 s.
 variable "esm_batch_size" {
-  description = "Messages (work units) per transform invocation; the transform writes one file per partition per invocation and takes at most transform_batch_max_bytes of them. 100: the W2 many-small-objects benchmark (docs/performance.md)."
+  description = "Messages (work units) per transform invocation; the transform writes one file per partition per invocation and takes at most transform_batch_max_bytes of them. 250: the W2 many-small-objects benchmark (docs/performance.md)."
   type        = number
   nullable    = false
-  default     = 100
+  default     = 250
 
   validation {
     condition     = var.esm_batch_size >= 1 && var.esm_batch_size <= 10000

@@ -260,7 +260,7 @@ run "features_off" {
       module.transform.environment_variables["IDEMPOTENCY_TABLE"] == module.idempotency_table.name,
       module.transform.environment_variables["BATCH_LEASE_SECONDS"] == "900",
       module.transform.environment_variables["BATCH_MAX_BYTES"] == "1342177280",
-      module.transform_events.batch_size == 100,
+      module.transform_events.batch_size == 250,
       module.transform_events.maximum_batching_window_in_seconds == 5,
       module.events_queue[0].visibility_timeout_seconds == 6 * 120 + 5,
     ])
@@ -599,7 +599,7 @@ run "batch_over_10_without_a_window" {
   command = plan
 
   variables {
-    esm_batch_size              = 100
+    esm_batch_size              = 250
     esm_batching_window_seconds = 0
   }
 
