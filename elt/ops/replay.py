@@ -122,9 +122,6 @@ class ReplayProgress:
     sample_keys: list[str] = field(default_factory=list)
     #: Why the last invocation stopped early: "objects", "bytes" or "time" (None: window done).
     stopped_by: str | None = None
-    #: ``objects`` under its former name, kept while the deployed state machine's ``MoreToCopy``
-    #: choice reads ``$.replay.copied`` (0: nothing to replay). Read ``objects``.
-    copied: int = 0
 
 
 @dataclass
@@ -222,7 +219,6 @@ def replay_step(
         batch.touched += 1
         progress.continue_after = obj["Key"]
         progress.scanned += 1
-    progress.copied = progress.objects
     return {"request": asdict(request), "replay": asdict(progress)}
 
 

@@ -59,7 +59,7 @@ def s3(aws: tuple[Any, Any, OpsSettings]) -> Any:
 def run_all(
     aws: tuple[Any, Any, OpsSettings], request: dict[str, Any], remaining_ms: Callable[[], int] | None
 ) -> list[dict[str, Any]]:
-    """The workflow's Replay → MoreToCopy loop: every invocation's replay progress."""
+    """The workflow's Replay → MoreToReplay loop: every invocation's replay progress."""
     s3, sqs, defaults = aws
     state: dict[str, Any] = request
     rounds = []
@@ -106,7 +106,6 @@ def test_recompute_sends_one_unit_per_small_object_with_replay_set_and_copies_no
     progress = rounds[0]
     assert progress["mode"] == "recompute" and progress["dest_prefix"] is None
     assert (progress["objects"], progress["units_sent"], progress["bytes_planned"]) == (5, 5, 500)
-    assert progress["copied"] == progress["objects"]  # the name the deployed ASL still reads
     assert progress["sample_keys"] == KEYS
     units = sent_units(aws)
     assert sorted(u.key for u in units) == KEYS
@@ -201,7 +200,7 @@ def test_a_copy_run_started_before_recompute_existed_resumes_as_copies(aws: tupl
     # The state as the former code wrote it: no mode, no flag in the request, copied/copied_bytes.
     legacy = {k: v for k, v in first["replay"].items() if k not in ("mode", "objects", "bytes_copied", "units_sent",
                                                                      "bytes_planned")}  # fmt: skip
-    legacy["copied_bytes"] = 200
+    legacy["copied"], legacy["copied_bytes"] = first["replay"]["objects"], 200
     request = {k: v for k, v in first["request"].items() if k != "reingest_as_new_copies"}
     state: dict[str, Any] = {"request": request, "replay": legacy}
     while state["replay"]["more"]:
