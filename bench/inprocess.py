@@ -30,7 +30,7 @@ NAMES = StackNames("bench")
 BRONZE, SILVER = NAMES.bronze, NAMES.silver
 #: Long enough that a unit being transformed is never redelivered during a run.
 VISIBILITY_TIMEOUT = 900
-ESM_BATCH_SIZE = 100  # Terraform's esm_batch_size default
+ESM_BATCH_SIZE = 250  # Terraform's esm_batch_size default
 SQS_MAX_RECEIVE = 10
 
 #: The handlers' environment besides the resource names (what Terraform sets, quiet logs).

@@ -85,3 +85,11 @@ def test_shared_variables_are_passed_to_the_pipeline(stack: Config, pipeline: Co
     call = stack.modules["pipeline"]
     for name in _shared(stack, pipeline):
         assert call.get(name) == f"${{var.{name}}}", f"stack/main.tf does not pass var.{name} to the pipeline"
+
+
+def test_the_bench_drains_in_the_deployed_batches(pipeline: Config) -> None:
+    """The bench's event source mapping takes batches of Terraform's esm_batch_size: its W2 files
+    per partition and requests are what a deployment gets."""
+    from bench.inprocess import ESM_BATCH_SIZE
+
+    assert pipeline.variables["esm_batch_size"]["default"] == ESM_BATCH_SIZE
