@@ -127,8 +127,11 @@ class TransformSettings:
     metrics_namespace: str = _env("POWERTOOLS_METRICS_NAMESPACE", default="ServerlessElt")
     #: Lines longer than this are quarantined without being parsed.
     max_line_bytes: int = _env("MAX_LINE_BYTES", kind=int, default=1 * MiB)
-    #: Decompressed-size ceiling for a gzip object (decompression-bomb guard).
-    max_decompressed_bytes: int = _env("MAX_DECOMPRESSED_BYTES", kind=int, default=4096 * MiB)
+    #: Decompressed-size ceiling for a gzip object. A gzip object is one unit that one invocation
+    #: reads whole, so it may not decompress to more than an invocation validates within its
+    #: timeout: BATCH_MAX_BYTES, 1,280 MiB (10 x 128 MiB at 4.2 CPU-s each x 2 headroom = 84 s of
+    #: the 90 s). Past it the lines already decoded are kept and the rest is one quarantine entry.
+    max_decompressed_bytes: int = _env("MAX_DECOMPRESSED_BYTES", kind=int, default=1280 * MiB)
     #: A JSON (non-lines) document is parsed whole; larger ones are quarantined.
     max_json_document_bytes: int = _env("MAX_JSON_DOCUMENT_BYTES", kind=int, default=256 * MiB)
     #: Bytes handed to the columnar parser at a time (bounds memory per unit).

@@ -188,3 +188,18 @@ def test_units_over_the_byte_budget_go_back_as_new_messages(
     assert {json.loads(m["Body"])["key"] for m in requeued} == {json.loads(m["Body"])["key"] for m in messages[1:]}
     assert pipeline.run_transform(requeued, batch_size=1) == []
     assert len(identities(silver_rows(pipeline))) + len(pipeline.quarantine_entries()) == 6 * 20
+
+
+def test_a_gzip_unit_counts_for_its_inflated_size_in_the_budget() -> None:
+    from dataclasses import replace
+
+    from elt.batch import GZIP_BUDGET_FACTOR, within_budget
+    from elt.work_units import WorkUnit
+
+    plain = WorkUnit(bucket="b", key="k.jsonl", etag="e", version_id=None, size=100, dataset="d", format="jsonl",
+                     compression=None, index=0, count=1, start=0, end=100, first_line=1, line_count=None,
+                     object_time=None, planned_at="2030-01-01T00:00:00+00:00")  # fmt: skip
+    zipped = replace(plain, key="k.jsonl.gz", compression="gzip")
+    assert within_budget([plain] * 10, 1000) == 10
+    assert within_budget([zipped] * 10, 1000) == 1000 // (100 * GZIP_BUDGET_FACTOR)
+    assert within_budget([zipped], 1) == 1  # the first unit is always taken
