@@ -15,7 +15,6 @@ entry point); where it cannot, the test skips with the script's reason.
 from __future__ import annotations
 
 import gzip
-import io
 import json
 import os
 import shutil
@@ -27,12 +26,13 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.parquet as pq
 import pytest
 
 from demo.report import WORKFLOWS, collect, read_numbers, reason_kind, write_report
-from elt.layout import object_id
+from elt.devkit.silver_audit import SilverReader
+from elt.layout import GATE_MARKER_PREFIX, object_id
 from scripts.gen_fake_events import FakeEvents
 from tests.e2e.conftest import ROOT, LocalStack
 
@@ -89,34 +89,45 @@ def seed_batch(stack: LocalStack) -> tuple[set[str], Counter[str], int]:
     return ids, valid, invalid
 
 
-def objects_for(stack: LocalStack, prefix: str, ids: set[str]) -> dict[str, bytes]:
-    s3, bucket = stack.client("s3"), stack.outputs["silver_bucket"]
-    found = {}
-    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
-        for obj in page.get("Contents", []):
-            if obj["Key"].rsplit("/", 1)[-1].split("-", 1)[0] in ids:
-                found[obj["Key"]] = s3.get_object(Bucket=bucket, Key=obj["Key"])["Body"].read()
-    return found
+def in_scope(uri: str, version: str, ids: set[str]) -> bool:
+    """A row's or entry's bronze object version is one of ``ids`` (unversioned bronze: the ETag)."""
+    bucket, _, key = uri.removeprefix("s3://").partition("/")
+    return object_id(bucket, key, version) in ids
 
 
 def silver_truth(stack: LocalStack, ids: set[str]) -> tuple[Counter[str], Counter[str]]:
-    """(rows, files) per ``record_type/dt``: rows from the data itself, files from the keys."""
+    """(rows, files) per ``record_type/dt``: rows from the data itself (their lineage says which
+    object they came from), files from the keys (a file counts when it holds any of their rows)."""
     rows: Counter[str] = Counter()
     files: Counter[str] = Counter()
-    for key, body in objects_for(stack, "silver/", ids).items():
-        table = pq.read_table(io.BytesIO(body))
+    for part in SilverReader(stack.client("s3"), stack.outputs["silver_bucket"]).read().parts:
+        lineage = zip(part.table.column("_source_uri").to_pylist(), part.table.column("_source_version").to_pylist(),
+                      strict=True)  # fmt: skip
+        table = part.table.filter(pa.array([in_scope(uri, version, ids) for uri, version in lineage], pa.bool_()))
+        if not table.num_rows:
+            continue
         days = pc.strftime(table.column("event_time"), format="%Y-%m-%d").to_pylist()
         rows.update(f"{rt}/{day}" for rt, day in zip(table.column("record_type").to_pylist(), days, strict=True))
-        record_type, dt = key.split("/")[1:3]
-        files[f"{record_type}/{dt.removeprefix('dt=')}"] += 1
+        files[f"{part.record_type}/{part.dt}"] += 1
     return rows, files
 
 
 def quarantine_truth(stack: LocalStack, ids: set[str]) -> tuple[Counter[str], int]:
-    """(entries per reason kind, entry files)."""
-    bodies = objects_for(stack, "quarantine/", ids)
-    reasons = Counter(reason_kind(json.loads(line)["reason"]) for body in bodies.values() for line in body.splitlines())
-    return reasons, len(bodies)
+    """(entries per reason kind, entry files holding any of them)."""
+    s3, bucket = stack.client("s3"), stack.outputs["silver_bucket"]
+    reasons: Counter[str] = Counter()
+    files = 0
+    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix="quarantine/"):
+        for obj in page.get("Contents", []):
+            if not obj["Key"].endswith(".jsonl") or obj["Key"].startswith(GATE_MARKER_PREFIX + "/"):
+                continue
+            body = s3.get_object(Bucket=bucket, Key=obj["Key"])["Body"].read()
+            entries = [json.loads(line) for line in body.splitlines() if line.strip()]
+            mine = [e for e in entries if in_scope(f"s3://{e['source']['bucket']}/{e['source']['key']}",
+                                                   e["source"]["etag"], ids)]  # fmt: skip
+            reasons.update(reason_kind(e["reason"]) for e in mine)
+            files += bool(mine)
+    return reasons, files
 
 
 def png_size(data: bytes) -> tuple[int, int]:
