@@ -25,6 +25,8 @@ def install(runtime: Runtime) -> None:
     sqs.redrive_allow_policy()
     sqs.receive_in_linear_time()
     sqs.message_move_tasks()
+    sqs.message_size_limits()
+    s3.keys_at_most_1024_bytes()
     awslambda.dead_letter_config()
     awslambda.mappings_listed_by_name_or_arn()
     athena.delete_named_query()

@@ -1,4 +1,5 @@
-"""S3: TLS-only bucket policies evaluated as on AWS, and notifications delivered asynchronously."""
+"""S3: TLS-only bucket policies evaluated as on AWS, notifications delivered asynchronously, and
+object keys limited to 1,024 bytes."""
 
 from __future__ import annotations
 
@@ -8,10 +9,14 @@ import operator
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from moto.s3.exceptions import S3ClientError
+
 if TYPE_CHECKING:
     from localcloud.runtime import Runtime
 
 log = logging.getLogger("localcloud.extensions")
+#: S3's limit on an object key: 1,024 bytes of its UTF-8 encoding.
+MAX_KEY_BYTES = 1024
 #: Request context of every S3 request to the emulator (see loopback_counts_as_secure_transport).
 SECURE_REQUEST = {"aws:SecureTransport": "true", "s3:TlsVersion": "1.3"}
 
@@ -84,3 +89,44 @@ def notifications_are_asynchronous(runtime: Runtime) -> None:
         runtime.invoke_async(fn, json.dumps(event_body).encode())
 
     notifications._invoke_awslambda = _invoke_awslambda
+
+
+class KeyTooLongError(S3ClientError):
+    code = "KeyTooLongError"
+
+    def __init__(self, size: int) -> None:
+        super().__init__("Your key is too long")
+        self.size = size  # bytes of the rejected key's UTF-8 encoding
+
+
+def _check_key(key: str) -> None:
+    size = len(key.encode("utf-8", errors="surrogatepass"))
+    if size > MAX_KEY_BYTES:
+        raise KeyTooLongError(size)
+
+
+def keys_at_most_1024_bytes() -> None:
+    """Gap: moto stores object keys of any length; S3 answers KeyTooLongError (400) when a key's
+    UTF-8 encoding is over 1,024 bytes: PutObject, CopyObject (the destination key) and
+    CreateMultipartUpload."""
+    from moto.s3.models import S3Backend
+
+    original_put = S3Backend.put_object
+    original_copy = S3Backend.copy_object
+    original_create = S3Backend.create_multipart_upload
+
+    def put_object(self: S3Backend, bucket_name: str, key_name: str, *args: Any, **kwargs: Any) -> Any:
+        _check_key(key_name)
+        return original_put(self, bucket_name, key_name, *args, **kwargs)
+
+    def copy_object(self: S3Backend, src_key: Any, dest_bucket: str, dest_key: str, *args: Any, **kwargs: Any) -> Any:
+        _check_key(dest_key)
+        return original_copy(self, src_key, dest_bucket, dest_key, *args, **kwargs)
+
+    def create_multipart_upload(self: S3Backend, bucket_name: str, key_name: str, *args: Any, **kwargs: Any) -> Any:
+        _check_key(key_name)
+        return original_create(self, bucket_name, key_name, *args, **kwargs)
+
+    S3Backend.put_object = put_object  # type: ignore[method-assign]
+    S3Backend.copy_object = copy_object  # type: ignore[method-assign,assignment]
+    S3Backend.create_multipart_upload = create_multipart_upload  # type: ignore[method-assign]

@@ -1,18 +1,26 @@
-"""SQS: RedriveAllowPolicy, DLQ redrive (message move tasks), and event source mappings left to the
-runtime's pollers."""
+"""SQS: RedriveAllowPolicy, DLQ redrive (message move tasks), message sizes as SQS counts them, and
+event source mappings left to the runtime's pollers."""
 
 from __future__ import annotations
 
 import base64
 import json
 import logging
+import re
 import threading
 import time
 import uuid
 from typing import TYPE_CHECKING, Any
 
 from moto.core.responses import ActionResult
-from moto.sqs.exceptions import SQSException
+from moto.sqs.exceptions import (
+    BatchEntryIdsNotDistinct,
+    BatchRequestTooLong,
+    InvalidBatchEntryId,
+    InvalidParameterValue,
+    SQSException,
+    TooManyEntriesInBatchRequest,
+)
 from moto.sqs.models import Queue, SQSBackend
 from moto.sqs.responses import SQSResponse
 
@@ -20,6 +28,8 @@ if TYPE_CHECKING:
     from localcloud.runtime import Runtime
 
 log = logging.getLogger("localcloud.extensions")
+#: SendMessageBatch: the entries' sizes together at most 1 MiB, whatever the queue's MaximumMessageSize.
+MAX_BATCH_BYTES = 1_048_576
 
 
 def redrive_allow_policy() -> None:
@@ -64,6 +74,87 @@ def receive_in_linear_time() -> None:
         return retention + message.sent_timestamp / 1000 > unix_time()
 
     SQSBackend.is_message_valid_based_on_retention_period = is_message_valid_based_on_retention_period  # type: ignore[method-assign]
+
+
+def message_size(body: str, attributes: dict[str, Any] | None) -> int:
+    """A message's size as SQS counts it against MaximumMessageSize: the body's UTF-8 bytes plus, for
+    every message attribute, its name, data type and value."""
+
+    def size(value: Any, binary: bool = False) -> int:
+        if isinstance(value, bytes | bytearray):
+            return len(value)
+        if binary:  # a BinaryValue as the query protocol hands it over: base64 of the bytes
+            try:
+                return len(base64.b64decode(value, validate=True))
+            except ValueError:
+                pass
+        return len(str(value).encode("utf-8", errors="surrogatepass"))
+
+    total = size(body)
+    for name, attribute in (attributes or {}).items():
+        total += size(name) + size(attribute.get("DataType") or "")
+        if attribute.get("StringValue") is not None:
+            total += size(attribute["StringValue"])
+        if attribute.get("BinaryValue") is not None:
+            total += size(attribute["BinaryValue"], binary=True)
+    return total
+
+
+def _too_long(limit: int) -> str:
+    return f"One or more parameters are invalid. Reason: Message must be shorter than {limit} bytes."
+
+
+def message_size_limits() -> None:
+    """Gap: moto compares a message's body length in characters, without its attributes, with the
+    queue's MaximumMessageSize, and fails a whole SendMessageBatch when one entry is too long. SQS
+    counts the body's UTF-8 bytes plus every attribute's name, type and value: SendMessage over the
+    limit is InvalidParameterValue, a SendMessageBatch entry over it a failed entry (the others are
+    sent), and a batch whose entries exceed 1 MiB together is BatchRequestTooLong. Our Terraform's
+    queues have the provider's default MaximumMessageSize, 262,144 bytes."""
+    original_send = SQSBackend.send_message
+    original_batch = SQSBackend.send_message_batch
+
+    def send_message(
+        self: SQSBackend,
+        queue_name: str,
+        message_body: str,
+        message_attributes: dict[str, Any] | None = None,
+        *args: Any,
+        **kwargs: Any,
+    ) -> Any:
+        limit = int(self.get_queue(queue_name).maximum_message_size)  # type: ignore[attr-defined]
+        if message_size(message_body, message_attributes) > limit:
+            raise InvalidParameterValue(_too_long(limit))
+        return original_send(self, queue_name, message_body, message_attributes, *args, **kwargs)
+
+    def send_message_batch(
+        self: SQSBackend, queue_name: str, entries: dict[str, dict[str, Any]]
+    ) -> tuple[list[Any], list[dict[str, Any]]]:
+        limit = int(self.get_queue(queue_name).maximum_message_size)  # type: ignore[attr-defined]
+        ids = [e["Id"] for e in entries.values()]
+        if any(not re.fullmatch(r"[\w-]{1,80}", i) for i in ids):  # moto's order of checks, over every entry
+            raise InvalidBatchEntryId()
+        sizes = {k: message_size(e["MessageBody"], e.get("MessageAttributes")) for k, e in entries.items()}
+        if sum(sizes.values()) > MAX_BATCH_BYTES:
+            raise BatchRequestTooLong(sum(sizes.values()))
+        duplicate = next((i for n, i in enumerate(ids) if i in ids[:n]), None)
+        if duplicate is not None:
+            raise BatchEntryIdsNotDistinct(duplicate)
+        if len(entries) > 10:
+            raise TooManyEntriesInBatchRequest(len(entries))
+        failed = [
+            {"Id": entries[k]["Id"], "SenderFault": True, "Code": "InvalidParameterValue", "Message": _too_long(limit)}
+            for k, n in sizes.items()
+            if n > limit
+        ]
+        fitting = {k: e for k, e in entries.items() if sizes[k] <= limit}
+        if not fitting:
+            return [], failed
+        messages, other_failures = original_batch(self, queue_name, fitting)
+        return messages, other_failures + failed
+
+    SQSBackend.send_message = send_message  # type: ignore[method-assign]
+    SQSBackend.send_message_batch = send_message_batch  # type: ignore[method-assign]
 
 
 class MoveTaskError(SQSException):
