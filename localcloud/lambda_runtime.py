@@ -2,8 +2,12 @@
 
 Each function version (name + CodeSha256) gets its code extracted once and a pool of worker
 processes (``worker.py``), each serving one invocation at a time, replaced when it crashes, times
-out or exceeds the function's memory. Invocations are logged Lambda-style (START/END/REPORT)
-to ``<state>/logs/<function>.log`` together with the function's own output.
+out or exceeds the function's memory or ephemeral storage. Invocations are logged Lambda-style
+(START/END/REPORT) to ``<state>/logs/<function>.log`` together with the function's own output.
+
+Lambda's size limits apply: a request over 6 MB (synchronous) or 1 MB (asynchronous) is refused
+(``PayloadTooLarge``), a response over 6 MB fails the invocation (``Function.ResponseSizeTooLarge``),
+and each worker's ``TMPDIR`` — its ``/tmp`` — is held to the function's ephemeral storage.
 """
 
 from __future__ import annotations
@@ -35,6 +39,25 @@ WORKER = Path(__file__).resolve().parent / "worker.py"
 MAX_WORKERS = int(os.environ.get("LOCAL_MAX_WORKERS_PER_FUNCTION", "2"))
 #: Lambda retries failed asynchronous invocations twice (after ~1 and ~2 minutes on AWS).
 ASYNC_RETRY_DELAYS = [float(x) for x in os.environ.get("LOCAL_ASYNC_RETRY_DELAYS", "1,2").split(",") if x]
+#: Lambda's invocation payload limits (Lambda's "MB" is 1,024 KB): 6 MB for a synchronous request,
+#: 1 MB for an asynchronous one (256 KB before October 2025), and 6 MB (+100 bytes, as Lambda
+#: measures it) for a response.
+MAX_SYNC_REQUEST_BYTES = 6 * 1024 * 1024
+MAX_ASYNC_REQUEST_BYTES = 1024 * 1024
+MAX_RESPONSE_BYTES = 6 * 1024 * 1024 + 100
+#: /tmp of a function without an ephemeral storage setting, in MB.
+DEFAULT_EPHEMERAL_STORAGE_MB = 512
+#: Seconds between two measurements of a busy worker's TMPDIR at least (more if measuring is slow).
+STORAGE_CHECK_SECONDS = 0.25
+
+
+class PayloadTooLarge(ValueError):
+    """An invocation request over Lambda's payload limit: refused before it reaches the function
+    (on AWS: RequestEntityTooLargeException, HTTP 413)."""
+
+    def __init__(self, size: int, limit: int) -> None:
+        super().__init__(f"Request must be smaller than {limit} bytes for the InvokeFunction operation")
+        self.size, self.limit = size, limit
 
 
 @dataclass(frozen=True)
@@ -49,6 +72,7 @@ class FunctionConfig:
     code_sha: str
     reserved_concurrency: int | None = None
     dead_letter_arn: str | None = None
+    ephemeral_storage_mb: int = DEFAULT_EPHEMERAL_STORAGE_MB
 
 
 @dataclass
@@ -73,6 +97,9 @@ class Worker:
         self.config = config
         parent, child = socket.socketpair()
         self.sock = parent
+        #: This execution environment's /tmp: its own directory, held to the ephemeral storage size.
+        self.tmp_dir = settings.state_dir / "tmp" / f"{config.name}-{uuid.uuid4().hex[:12]}"
+        self.tmp_dir.mkdir(parents=True)
         env = {
             "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
             "LANG": "C.UTF-8",
@@ -89,9 +116,8 @@ class Worker:
             "LAMBDA_TASK_ROOT": str(code_dir),
             "_HANDLER": config.handler,
             "LOCAL_FUNCTION_ARN": config.arn,
-            "TMPDIR": str(settings.state_dir / "tmp"),
+            "TMPDIR": str(self.tmp_dir),
         }
-        (settings.state_dir / "tmp").mkdir(parents=True, exist_ok=True)
         self.log_file = open(log_path, "ab", buffering=0)  # noqa: SIM115
         self.process = subprocess.Popen(
             [sys.executable, "-I", "-S", str(WORKER), str(child.fileno()), str(code_dir), config.handler],
@@ -124,6 +150,7 @@ class Worker:
 
         threading.Thread(target=read, daemon=True).start()
         peak = 0
+        next_storage_check = time.monotonic() + STORAGE_CHECK_SECONDS
 
         def runtime_failure(error_type: str, message: str) -> InvokeResult:
             self.kill()
@@ -136,13 +163,43 @@ class Worker:
                 return runtime_failure("Runtime.OutOfMemory", f"memory {peak} MB exceeds {self.config.memory_mb} MB")
             if time.time() > deadline:
                 return runtime_failure("Sandbox.Timedout", f"Task timed out after {self.config.timeout:.2f} seconds")
+            if time.monotonic() >= next_storage_check:
+                measured = time.monotonic()
+                over = self._storage_exceeded()
+                if over:
+                    return runtime_failure(*over)
+                next_storage_check = time.monotonic() + max(STORAGE_CHECK_SECONDS, 20 * (time.monotonic() - measured))
         response = box.get("response")
         if response is None:
             return runtime_failure("Runtime.ExitError", f"Runtime exited with status {self.process.poll()}")
         peak = max(peak, int(response.get("max_rss_mb", 0)))
+        over = self._storage_exceeded()
+        if over:  # what the function left in /tmp: the next invocation gets a fresh environment
+            return runtime_failure(*over)
         error = response.get("error")
         payload = json.dumps(error).encode() if error else response["payload"].encode()
+        if error is None and len(payload) > MAX_RESPONSE_BYTES:
+            error = {
+                "errorType": "Function.ResponseSizeTooLarge",
+                "errorMessage": "Response payload size exceeded maximum allowed payload size "
+                f"({MAX_RESPONSE_BYTES} bytes).",
+            }
+            payload = json.dumps(error).encode()
         return InvokeResult(payload, error, _ms(started), peak, request_id)
+
+    def _storage_exceeded(self) -> tuple[str, str] | None:
+        """An error when the worker's TMPDIR holds more than the function's ephemeral storage. AWS
+        fails the write that crosses the limit (ENOSPC); the local cloud measures the directory while
+        the function runs and when it returns, and fails the invocation instead."""
+        used = _dir_bytes(self.tmp_dir)
+        limit_mb = self.config.ephemeral_storage_mb
+        if used <= limit_mb * 1024 * 1024:
+            return None
+        return (
+            "LocalCloud.EphemeralStorageExceeded",
+            f"No space left on device: /tmp (TMPDIR) holds {used / 1024 / 1024:.1f} MB, more than the "
+            f"function's ephemeral storage of {limit_mb} MB (on AWS the write that crosses it fails with ENOSPC)",
+        )
 
     def _read(self) -> dict[str, Any] | None:
         header = self.sock.recv(4, socket.MSG_WAITALL)
@@ -173,10 +230,31 @@ class Worker:
             self.process.wait()
         self.sock.close()
         self.log_file.close()
+        shutil.rmtree(self.tmp_dir, ignore_errors=True)  # the environment's /tmp goes with it
 
 
 def _ms(started: float) -> float:
     return (time.time() - started) * 1000
+
+
+def _dir_bytes(root: Path) -> int:
+    """Bytes in the files under ``root`` (their sizes; files removed meanwhile are skipped)."""
+    total = 0
+    pending = [str(root)]
+    while pending:
+        try:
+            with os.scandir(pending.pop()) as entries:
+                for entry in entries:
+                    try:
+                        if entry.is_dir(follow_symlinks=False):
+                            pending.append(entry.path)
+                        else:
+                            total += entry.stat(follow_symlinks=False).st_size
+                    except OSError:
+                        continue
+        except OSError:
+            continue
+    return total
 
 
 class FunctionPool:
@@ -197,7 +275,10 @@ class FunctionPool:
         with self.slots:
             with self.lock:
                 worker = self.idle.pop() if self.idle else None
-            if worker is None or not worker.alive():
+            if worker is not None and not worker.alive():
+                worker.kill()  # crashed while idle: release its socket, log and /tmp
+                worker = None
+            if worker is None:
                 worker = Worker(self.config, self.code_dir, self.settings, self.log_path)
             self._log(f"START RequestId: {request_id} Version: $LATEST")
             result = worker.invoke(payload, request_id)
@@ -261,9 +342,15 @@ class LambdaService:
             return pool
 
     def invoke(self, config: FunctionConfig, code: Callable[[], bytes], payload: bytes) -> InvokeResult:
+        """Synchronous invocation; raises PayloadTooLarge over Lambda's 6 MB request limit."""
+        if len(payload) > MAX_SYNC_REQUEST_BYTES:
+            raise PayloadTooLarge(len(payload), MAX_SYNC_REQUEST_BYTES)
         return self.pool(config, code).invoke(payload)
 
     def invoke_async(self, config: FunctionConfig, code: Callable[[], bytes], payload: bytes) -> None:
+        """Queue an asynchronous invocation; raises PayloadTooLarge over Lambda's 1 MB async limit."""
+        if len(payload) > MAX_ASYNC_REQUEST_BYTES:
+            raise PayloadTooLarge(len(payload), MAX_ASYNC_REQUEST_BYTES)
         self.async_queue.put((config, code, payload, 0))
 
     def _async_loop(self) -> None:

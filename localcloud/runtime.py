@@ -15,7 +15,13 @@ from typing import Any
 
 from elt.devkit.events import sqs_record
 from localcloud.glue_runner import GlueRunner
-from localcloud.lambda_runtime import FunctionConfig, InvokeResult, LambdaService
+from localcloud.lambda_runtime import (
+    DEFAULT_EPHEMERAL_STORAGE_MB,
+    FunctionConfig,
+    InvokeResult,
+    LambdaService,
+    PayloadTooLarge,
+)
 from localcloud.settings import ACCOUNT_ID, LocalCloudSettings
 
 log = logging.getLogger("localcloud.runtime")
@@ -63,6 +69,7 @@ class Runtime:
             code_sha=fn.code_sha_256,
             reserved_concurrency=int(reserved) if reserved not in (None, "") else None,
             dead_letter_arn=dlq,
+            ephemeral_storage_mb=int(getattr(fn, "ephemeral_storage", None) or DEFAULT_EPHEMERAL_STORAGE_MB),
         )
 
     def invoke(self, fn: Any, payload: bytes) -> InvokeResult:
@@ -82,7 +89,11 @@ class Runtime:
     def _async_failure(self, config: FunctionConfig, payload: bytes, result: InvokeResult) -> None:
         if config.dead_letter_arn and ":sqs:" in config.dead_letter_arn:
             queue_name = config.dead_letter_arn.rsplit(":", 1)[-1]
-            _sqs_backend(self.settings.region).send_message(queue_name, payload.decode())
+            try:
+                _sqs_backend(self.settings.region).send_message(queue_name, payload.decode())
+            except Exception:  # e.g. over the queue's MaximumMessageSize: lost, as on AWS
+                log.exception("async event for %s not sent to its dead-letter queue %s", config.name, queue_name)
+                return
             log.warning("async event for %s sent to its dead-letter queue %s", config.name, queue_name)
 
     # ---- EventBridge targets --------------------------------------------------------------
@@ -91,7 +102,10 @@ class Runtime:
         payload = self._target_input(target, event)
         arn = target["Arn"]
         if ":lambda:" in arn:
-            self.invoke_async(_lambda_backend(self.settings.region).get_function(arn), payload.encode())
+            try:
+                self.invoke_async(_lambda_backend(self.settings.region).get_function(arn), payload.encode())
+            except PayloadTooLarge as exc:
+                log.error("EventBridge event for %s dropped: %s", arn, exc)
         elif ":states:" in arn:
             threading.Thread(target=self._start_execution, args=(arn, payload), daemon=True).start()
 

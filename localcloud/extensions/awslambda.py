@@ -1,10 +1,15 @@
-"""Lambda: dead-letter config, mappings listed by name or ARN, and invocations run by the local runtime."""
+"""Lambda: dead-letter config, mappings listed by name or ARN, and invocations run by the local
+runtime, within Lambda's payload limits."""
 
 from __future__ import annotations
 
 import base64
 import logging
 from typing import TYPE_CHECKING, Any
+
+from moto.awslambda.exceptions import LambdaClientError
+
+from localcloud.lambda_runtime import PayloadTooLarge
 
 if TYPE_CHECKING:
     from localcloud.runtime import Runtime
@@ -61,9 +66,18 @@ def mappings_listed_by_name_or_arn() -> None:
     LambdaBackend.list_event_source_mappings = list_event_source_mappings  # type: ignore[method-assign]
 
 
+class RequestEntityTooLarge(LambdaClientError):
+    code = 413
+
+    def __init__(self, message: str) -> None:
+        super().__init__("RequestEntityTooLargeException", message)
+
+
 def invoke_runs_locally(runtime: Runtime) -> None:
     """Gap: without Docker moto cannot run function code. Invoke runs the deployed zip in the
-    local Lambda service (sync for RequestResponse, queued with retries for Event)."""
+    local Lambda service (sync for RequestResponse, queued with retries for Event). A request over
+    Lambda's payload limit (6 MB synchronous, 1 MB asynchronous) is RequestEntityTooLargeException
+    (413), and a response over 6 MB fails the invocation (Function.ResponseSizeTooLarge)."""
     from moto.awslambda.models import LambdaFunction
 
     def invoke(self: LambdaFunction, body: Any, request_headers: Any, response_headers: Any) -> bytes | str:
@@ -71,10 +85,13 @@ def invoke_runs_locally(runtime: Runtime) -> None:
         invocation_type = (request_headers or {}).get("x-amz-invocation-type", "RequestResponse")
         if invocation_type == "DryRun":
             return b""
-        if invocation_type == "Event":
-            runtime.invoke_async(self, payload)
-            return b""
-        result = runtime.invoke(self, payload)
+        try:
+            if invocation_type == "Event":
+                runtime.invoke_async(self, payload)
+                return b""
+            result = runtime.invoke(self, payload)
+        except PayloadTooLarge as exc:
+            raise RequestEntityTooLarge(str(exc)) from None
         if result.failed:
             response_headers["x-amz-function-error"] = "Unhandled"
         tail = runtime.log_tail(self.function_name)
