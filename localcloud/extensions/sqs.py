@@ -197,13 +197,18 @@ class MoveTask:
                 return False
             message = visible[0]
             self.source._messages.remove(message)
-        backend.send_message(
-            self.destination.name,
-            message.body,
-            message_attributes=message.message_attributes or None,
-            deduplication_id=message.deduplication_id,
-            group_id=message.group_id,
-        )
+        try:
+            backend.send_message(
+                self.destination.name,
+                message.body,
+                message_attributes=message.message_attributes or None,
+                deduplication_id=message.deduplication_id,
+                group_id=message.group_id,
+            )
+        except Exception:  # e.g. over the destination's MaximumMessageSize: the message stays in the DLQ
+            with self.source._messages_lock:
+                self.source._messages.insert(0, message)
+            raise
         self.moved += 1
         return True
 

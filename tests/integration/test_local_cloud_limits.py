@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import json
+import time
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -174,6 +175,28 @@ def test_sqs_batch_over_1_mib_together_is_refused_whole(aws: None) -> None:
         )
     code, status = error_of(excinfo)
     assert code.endswith("BatchRequestTooLong") and status == 400
+
+
+def test_a_redrive_into_a_smaller_queue_fails_and_keeps_the_message(aws: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    from moto.sqs.responses import SQSResponse
+
+    for name in ("start_message_move_task", "list_message_move_tasks", "cancel_message_move_task"):
+        monkeypatch.setattr(SQSResponse, name, getattr(SQSResponse, name, None), raising=False)
+    sqs.message_move_tasks()
+    client = boto3.client("sqs", region_name=REGION)
+    dlq = client.create_queue(QueueName="roomy-dlq", Attributes={"MaximumMessageSize": str(MIB)})["QueueUrl"]
+    dlq_arn = client.get_queue_attributes(QueueUrl=dlq, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    policy = json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": 3})
+    client.create_queue(QueueName="tight", Attributes={"MaximumMessageSize": str(QUEUE_LIMIT), "RedrivePolicy": policy})
+    client.send_message(QueueUrl=dlq, MessageBody="x" * (QUEUE_LIMIT + 1))
+    client.start_message_move_task(SourceArn=dlq_arn)
+    deadline = time.monotonic() + 5
+    while (task := client.list_message_move_tasks(SourceArn=dlq_arn)["Results"][0])["Status"] == "RUNNING":
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    assert task["Status"] == "FAILED" and "InvalidParameterValue" in task["FailureReason"]
+    left = client.get_queue_attributes(QueueUrl=dlq, AttributeNames=["ApproximateNumberOfMessages"])
+    assert left["Attributes"]["ApproximateNumberOfMessages"] == "1"
 
 
 # --- Lambda: payload sizes, response size, ephemeral storage --------------------------------------
