@@ -82,7 +82,7 @@ RECEIVES_PER_ROUND = 3
 #: (``chaos.workload.GENERATOR_NOW``), as S3 event times of the objects holding them must be.
 CLOCK_START = 1_769_904_000.0
 #: Share of rounds after which the clock passes the batch lease: dead batches can be taken over.
-LEASE_EXPIRY_ROUND_RATE = 0.2
+LEASE_EXPIRY_ROUND_RATE = 0.4
 LIVE_REPLAY = "chaos-live"
 FINAL_REPLAY = "chaos-final"
 
