@@ -40,8 +40,8 @@ MAX_WORKERS = int(os.environ.get("LOCAL_MAX_WORKERS_PER_FUNCTION", "2"))
 #: Lambda retries failed asynchronous invocations twice (after ~1 and ~2 minutes on AWS).
 ASYNC_RETRY_DELAYS = [float(x) for x in os.environ.get("LOCAL_ASYNC_RETRY_DELAYS", "1,2").split(",") if x]
 #: Lambda's invocation payload limits (Lambda's "MB" is 1,024 KB): 6 MB for a synchronous request,
-#: 1 MB for an asynchronous one (256 KB before October 2025), and 6 MB (+100 bytes, as Lambda
-#: measures it) for a response.
+#: 1 MB for an asynchronous one (the Invoke API reference today; older pages say 256 KB), and
+#: 6 MB + 100 bytes, as Lambda measures it, for a response.
 MAX_SYNC_REQUEST_BYTES = 6 * 1024 * 1024
 MAX_ASYNC_REQUEST_BYTES = 1024 * 1024
 MAX_RESPONSE_BYTES = 6 * 1024 * 1024 + 100
