@@ -11,6 +11,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from elt.contracts.shipments import Shipment
+from elt.layout import SilverFile
 from elt.records import arrow_schema
 from tests.e2e.conftest import LocalStack, needs_java
 
@@ -21,9 +22,13 @@ GOOD_DT, BAD_DT = "2024-05-01", "2024-05-02"
 
 
 def put_partition(stack: LocalStack, dt: str, files: int, rows: int, bad: bool = False) -> None:
+    """``files`` silver files of ``rows`` shipments each in ``dt``, as transform batches name them
+    (``<batch id>.parquet``), each row with its full lineage (``_source_uri``, ``_source_version``,
+    ``_source_line``) from one bronze object per file."""
     s3 = stack.client("s3")
     day = datetime.fromisoformat(dt).replace(tzinfo=UTC)
     for f in range(files):
+        batch_id = f"b{day:%Y%m%dT%H%M%S}-{f:012x}"
         records = [
             {
                 "record_type": "shipments",
@@ -34,6 +39,7 @@ def put_partition(stack: LocalStack, dt: str, files: int, rows: int, bad: bool =
                 "carrier": "DHL",
                 "weight_kg": -5.0 if bad and r == 3 else 10.0 + r,
                 "_source_uri": f"s3://test/bronze/{dt}-{f}.jsonl",
+                "_source_version": f"{f:032x}",
                 "_source_line": r + 1,
                 "_ingested_at": day,
             }
@@ -41,7 +47,7 @@ def put_partition(stack: LocalStack, dt: str, files: int, rows: int, bad: bool =
         ]
         buffer = io.BytesIO()
         pq.write_table(pa.Table.from_pylist(records, schema=arrow_schema(Shipment)), buffer, compression="snappy")
-        key = f"silver/shipments/dt={dt}/e2e-{f:04d}.parquet"
+        key = SilverFile("shipments", dt, batch_id).key()
         s3.put_object(Bucket=stack.outputs["silver_bucket"], Key=key, Body=buffer.getvalue())
 
 
