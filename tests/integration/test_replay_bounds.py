@@ -86,7 +86,7 @@ def copies(s3: Any) -> list[str]:
 
 def sent_units(aws: tuple[Any, Any, OpsSettings]) -> list[WorkUnit]:
     _, sqs, defaults = aws
-    units = []
+    units: list[WorkUnit] = []
     while True:
         got = sqs.receive_message(QueueUrl=defaults.queue_url, MaxNumberOfMessages=10, VisibilityTimeout=60)
         if not got.get("Messages"):
