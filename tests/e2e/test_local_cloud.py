@@ -3,41 +3,73 @@
 from __future__ import annotations
 
 import gzip
-import io
 import json
 from collections import Counter
+from collections.abc import Collection, Mapping
+from dataclasses import replace
+from typing import Any
 
-import pyarrow.parquet as pq
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from elt.devkit.events import s3_object_created
-from elt.layout import object_id
+from elt.devkit.silver_audit import Silver, SilverReader
+from elt.layout import GATE_MARKER_PREFIX
 from elt.queues import queue_depth
 from scripts.gen_fake_events import FakeEvents
 from tests.e2e.conftest import LocalStack
 
+#: A bronze object version as silver's lineage names it: (``_source_uri``, ``_source_version``).
+Source = tuple[str, str]
 
-def written_for(stack: LocalStack, prefix: str, object_ids: set[str]) -> list[bytes]:
-    """Bodies of the files under ``prefix`` written for these objects (names start with the id)."""
-    s3 = stack.client("s3")
-    bucket = stack.outputs["silver_bucket"]
-    bodies = []
-    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
+_readers: dict[str, SilverReader] = {}
+
+
+def source_of(bucket: str, key: str, response: Mapping[str, Any]) -> Source:
+    """The lineage of the version a PutObject or HeadObject ``response`` describes: its VersionId on
+    a versioned bucket, else its ETag (what the transform writes in ``_source_version``)."""
+    return f"s3://{bucket}/{key}", response.get("VersionId") or response["ETag"].strip('"')
+
+
+def current_source(stack: LocalStack, bucket: str, key: str) -> Source:
+    return source_of(bucket, key, stack.client("s3").head_object(Bucket=bucket, Key=key))
+
+
+def silver_of(stack: LocalStack, sources: Collection[Source]) -> Silver:
+    """The silver rows of these object versions, by lineage, wherever their batches put them (every
+    silver file is read through the S3 API; a file is fetched again only when its ETag changed)."""
+    reader = _readers.setdefault(stack.endpoint, SilverReader(stack.client("s3"), stack.outputs["silver_bucket"]))
+    silver = reader.read().only(uris={uri for uri, _ in sources})
+    wanted = pa.array(sorted({f"{uri}#{version}" for uri, version in sources}), pa.string())
+    parts = []
+    for part in silver.parts:
+        lineage = pc.binary_join_element_wise(part.table["_source_uri"], part.table["_source_version"], "#")
+        parts.append(replace(part, table=part.table.filter(pc.is_in(lineage, wanted))))
+    return Silver(tuple(p for p in parts if p.rows))
+
+
+def silver_rows(stack: LocalStack, sources: Collection[Source]) -> Counter[str]:
+    return Counter(silver_of(stack, sources).column("record_type"))
+
+
+def quarantine_entries(stack: LocalStack, sources: Collection[Source]) -> list[dict[str, Any]]:
+    """The quarantine entries of these object versions, by each entry's ``source``."""
+    s3, bucket = stack.client("s3"), stack.outputs["silver_bucket"]
+    wanted, entries = set(sources), []
+    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix="quarantine/"):
         for obj in page.get("Contents", []):
-            if obj["Key"].rsplit("/", 1)[-1].split("-", 1)[0] in object_ids:
-                bodies.append(s3.get_object(Bucket=bucket, Key=obj["Key"])["Body"].read())
-    return bodies
+            if not obj["Key"].endswith(".jsonl") or obj["Key"].startswith(f"{GATE_MARKER_PREFIX}/"):
+                continue
+            body = s3.get_object(Bucket=bucket, Key=obj["Key"])["Body"].read()
+            for entry in (json.loads(line) for line in body.splitlines() if line.strip()):
+                source = entry["source"]
+                if (f"s3://{source['bucket']}/{source['key']}", source["version"]) in wanted:
+                    entries.append(entry)
+    return entries
 
 
-def silver_rows(stack: LocalStack, object_ids: set[str]) -> Counter[str]:
-    counts: Counter[str] = Counter()
-    for body in written_for(stack, "silver/", object_ids):
-        table = pq.read_table(io.BytesIO(body))
-        counts.update(table.column("record_type").to_pylist())
-    return counts
-
-
-def quarantined(stack: LocalStack, object_ids: set[str]) -> int:
-    return sum(len(body.splitlines()) for body in written_for(stack, "quarantine/", object_ids))
+def quarantined(stack: LocalStack, sources: Collection[Source]) -> int:
+    return len(quarantine_entries(stack, sources))
 
 
 def test_seeded_objects_land_in_silver_with_exact_counts(local_stack: LocalStack) -> None:
@@ -48,17 +80,16 @@ def test_seeded_objects_land_in_silver_with_exact_counts(local_stack: LocalStack
     array = [gen.record("shipments") for _ in range(40)]
     expected = Counter(json.loads(line)["record_type"] for line, ok in lines if ok)
     expected["shipments"] += len(array)
-    ids = set()
+    sources = set()
     for key, body in (
         ("bronze/mixed/e2e-1.jsonl", "\n".join(line for line, _ in lines).encode()),
         ("bronze/shipments/e2e-2.json.gz", gzip.compress(json.dumps(array).encode())),
     ):
-        etag = s3.put_object(Bucket=bronze, Key=key, Body=body)["ETag"].strip('"')
-        ids.add(object_id(bronze, key, etag))
+        sources.add(source_of(bronze, key, s3.put_object(Bucket=bronze, Key=key, Body=body)))
     invalid = sum(not ok for _, ok in lines)
 
-    local_stack.wait_for(lambda: silver_rows(local_stack, ids) == expected, what=f"silver rows {dict(expected)}")
-    local_stack.wait_for(lambda: quarantined(local_stack, ids) == invalid, what=f"{invalid} quarantine entries")
+    local_stack.wait_for(lambda: silver_rows(local_stack, sources) == expected, what=f"silver rows {dict(expected)}")
+    local_stack.wait_for(lambda: quarantined(local_stack, sources) == invalid, what=f"{invalid} quarantine entries")
 
 
 def test_duplicate_delivery_is_skipped(local_stack: LocalStack) -> None:
