@@ -8,16 +8,16 @@ import json
 import os
 import subprocess
 import sys
+from datetime import datetime
 from pathlib import Path
 from urllib.parse import urlparse
 
 from elt.config import IngestSettings
 from elt.ingest import plan_units
-from elt.layout import object_id
 from elt.s3_events import ObjectRef
 from scripts.gen_fake_events import FakeEvents
 from tests.e2e.conftest import LocalStack
-from tests.e2e.test_local_cloud import written_for
+from tests.e2e.test_local_cloud import current_source, silver_of
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -31,8 +31,8 @@ def run_script(stack: LocalStack, script: str, *args: str) -> subprocess.Complet
 
 
 def has_silver(stack: LocalStack, bucket: str, key: str) -> bool:
-    etag = stack.client("s3").head_object(Bucket=bucket, Key=key)["ETag"].strip('"')
-    return bool(written_for(stack, "silver/", {object_id(bucket, key, etag)}))
+    """Silver holds rows of the key's current version (by lineage: ``_source_uri``, ``_source_version``)."""
+    return bool(silver_of(stack, {current_source(stack, bucket, key)}).rows)
 
 
 def test_seed_redrive_and_replay_against_the_local_cloud(local_stack: LocalStack) -> None:
@@ -77,16 +77,10 @@ def test_seed_redrive_and_replay_against_the_local_cloud(local_stack: LocalStack
     local_stack.wait_for(lambda: has_silver(local_stack, bronze, copy_key), what=f"silver for the replay {copy_key}")
 
 
-def silver_files(stack: LocalStack, bucket: str, key: str) -> dict[str, float]:
-    """Silver files written for the object: key → last-modified (epoch seconds)."""
-    s3 = stack.client("s3")
-    wanted = object_id(bucket, key, s3.head_object(Bucket=bucket, Key=key)["ETag"].strip('"'))
-    files = {}
-    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=stack.outputs["silver_bucket"], Prefix="silver/"):
-        for obj in page.get("Contents", []):
-            if obj["Key"].rsplit("/", 1)[-1].startswith(f"{wanted}-"):
-                files[obj["Key"]] = obj["LastModified"].timestamp()
-    return files
+def ingested_at(stack: LocalStack, bucket: str, key: str) -> tuple[int, dict[int, datetime]]:
+    """The current version's silver rows: (how many, source line → ``_ingested_at``)."""
+    silver = silver_of(stack, {current_source(stack, bucket, key)})
+    return silver.rows, dict(zip(silver.column("_source_line"), silver.column("_ingested_at"), strict=True))
 
 
 def test_replay_from_s3_and_queue_helpers_against_the_local_cloud(local_stack: LocalStack, tmp_path: Path) -> None:
@@ -95,14 +89,15 @@ def test_replay_from_s3_and_queue_helpers_against_the_local_cloud(local_stack: L
     key = "bronze/ops-e2e/replay-from-s3.jsonl"
     lines = list(FakeEvents(seed=43).lines(80))
     s3.put_object(Bucket=bronze, Key=key, Body="".join(line + "\n" for line, _ in lines).encode())
-    # Wait for every partition file, not the first: the unit uploads them one after another.
-    partitions = {(r["record_type"], r["event_time"][:10]) for r in (json.loads(line) for line, ok in lines if ok)}
+    valid = sum(ok for _, ok in lines)
     local_stack.wait_for(
-        lambda: len(silver_files(local_stack, bronze, key)) == len(partitions), what=f"silver for {key}"
+        lambda: ingested_at(local_stack, bronze, key)[0] == valid, what=f"{valid} silver rows for {key}"
     )
-    before = silver_files(local_stack, bronze, key)
+    rows, before = ingested_at(local_stack, bronze, key)
+    assert len(before) == rows == valid, f"{rows} rows for {len(before)} source lines"
 
-    # replay_from_s3: planned with the deployed ingest function's settings, so the very same files are rewritten.
+    # replay_from_s3: planned with the deployed ingest function's settings; the replay's units recompute
+    # the object's rows in place (retracted from the batch that held them, written again by a new batch).
     replay = ["--bucket", bronze, "--queue-url", outputs["queue_url"], "--ingest-function", outputs["ingest_lambda"],
               "--key", key]  # fmt: skip
     refused = run_script(local_stack, "replay_from_s3.py", *replay)
@@ -112,11 +107,11 @@ def test_replay_from_s3_and_queue_helpers_against_the_local_cloud(local_stack: L
     sent = run_script(local_stack, "replay_from_s3.py", *replay, "--i-know-this-bypasses-idempotency")
     assert sent.returncode == 0, sent.stderr
 
-    def rewritten() -> bool:
-        after = silver_files(local_stack, bronze, key)
-        return after.keys() == before.keys() and all(after[k] > before[k] for k in before)
+    def recomputed() -> bool:
+        count, after = ingested_at(local_stack, bronze, key)
+        return count == valid and after.keys() == before.keys() and all(after[n] > before[n] for n in before)
 
-    local_stack.wait_for(rewritten, what="the replayed unit to overwrite its silver files")
+    local_stack.wait_for(recomputed, what="the replayed unit to recompute every row of the object, once")
 
     # create_sqs_queue / ensure_dlq_for_queue through ENV=local's endpoint.
     tfvars = tmp_path / "queue.auto.tfvars.json"
