@@ -92,24 +92,46 @@ class Claim:
     retractions: dict[str, list[Retraction]] = field(default_factory=dict)  # batch → rows
     swap: dict[str, Any] | None = None  # the conditional UpdateItem that makes the claim ours
     superseded_in_batch: tuple[str, str] | None = None  # (uri, version) this claim replaces here
+    #: The batch that already holds the unit's range and gives it back if ``swap`` fails.
+    release_on_failure: str | None = None
 
 
 def unit_attr(unit: WorkUnit) -> str:
     return f"{UNIT_ATTR_PREFIX}{unit.start}-{unit.end}"
 
 
-def owner_value(batch_id: str, replay: str | None) -> str:
-    return f"{batch_id}|{replay or ''}"
+def unit_lines(unit: WorkUnit) -> tuple[int, int | None]:
+    """The lines a unit holds: all of a whole object, else its counted range."""
+    whole = unit.start == 0 and unit.end == unit.size
+    return (1, None) if whole else (unit.first_line, unit.last_line)
+
+
+def owner_value(batch_id: str, unit: WorkUnit) -> str:
+    """``<batch>|<replay>|<first line>|<last line>``: who holds the range, for which replay, and
+    which lines (so a re-cut of the object can retract exactly them)."""
+    first, last = unit_lines(unit)
+    return f"{batch_id}|{unit.replay or ''}|{first}|{'' if last is None else last}"
 
 
 def parse_owner(value: str) -> tuple[str, str | None]:
-    batch_id, _, replay = value.partition("|")
+    batch_id, replay, *_ = value.split("|")
     return batch_id, replay or None
 
 
+def owner_retraction(uri: str, version: str, value: str) -> Retraction:
+    """The rows a holder recorded in ``value`` holds."""
+    _, _, first, last = value.split("|")
+    return Retraction(uri, version, int(first), int(last) if last else None)
+
+
 def unit_retraction(unit: WorkUnit) -> Retraction:
-    whole = unit.start == 0 and unit.end == unit.size
-    return Retraction(unit.source_uri, unit.version, 1 if whole else unit.first_line, None if whole else unit.last_line)
+    first, last = unit_lines(unit)
+    return Retraction(unit.source_uri, unit.version, first, last)
+
+
+def _range(attr: str) -> tuple[int, int]:
+    start, _, end = attr.removeprefix(UNIT_ATTR_PREFIX).partition("-")
+    return int(start), int(end)
 
 
 @dataclass
@@ -206,23 +228,66 @@ class Ledger:
         """Try to make ``batch_id`` the holder of ``unit``'s rows (module docstring).
         ``current_version`` answers which version of the unit's key S3 holds now."""
         attr = unit_attr(unit)
-        mine = owner_value(batch_id, unit.replay)
+        mine = owner_value(batch_id, unit)
         try:
-            self.client.update_item(
+            response = self.client.update_item(
                 TableName=self.table_name,
                 Key={"pk": {"S": source_record_key(unit.bucket, unit.key)}},
                 UpdateExpression="SET #v = :v, #u = :mine ADD rev :one",
                 ConditionExpression="attribute_not_exists(pk) OR (#v = :v AND attribute_not_exists(#u))",
                 ExpressionAttributeNames={"#v": "version", "#u": attr},
                 ExpressionAttributeValues={":v": {"S": unit.version}, ":mine": {"S": mine}, ":one": {"N": "1"}},
+                ReturnValues="ALL_OLD",
                 ReturnValuesOnConditionCheckFailure="ALL_OLD",
             )
-            return Claim(unit, "claimed")
+            return self._recut(unit, batch_id, response.get("Attributes") or {})
         except self.client.exceptions.ConditionalCheckFailedException as exc:
             old = exc.response.get("Item") or {}
         if old.get("version", {}).get("S") == unit.version:
             return self._same_version(unit, batch_id, old)
         return self._other_version(unit, batch_id, old, current_version)
+
+    def _recut(self, unit: WorkUnit, batch_id: str, old: dict[str, Any]) -> Claim:
+        """A range newly claimed may overlap ranges of the same version cut differently (the
+        object planned again with another ``WORK_UNIT_BYTES``). A replay re-plans the whole
+        object, so its unit takes the overlapping ranges over: their holders' rows are retracted
+        and the ranges removed. Any other unit leaves them be: its lines are already held."""
+        start, end = unit.start, unit.end
+        overlapping = {
+            name: value["S"]
+            for name, value in old.items()
+            if name.startswith(UNIT_ATTR_PREFIX)
+            and name != unit_attr(unit)
+            and _range(name)[0] < end
+            and start < _range(name)[1]
+        }
+        if not overlapping:
+            return Claim(unit, "claimed")
+        if unit.replay is None:
+            self.release(unit, batch_id)
+            return Claim(unit, "done", f"its lines are held under another cut of the object: {sorted(overlapping)}")
+        claim = Claim(unit, "claimed", release_on_failure=batch_id)
+        for value in overlapping.values():
+            holder, _ = parse_owner(value)
+            record = self.batch(holder) if holder != batch_id else {"status": OPEN, "lease_until": 1 << 62}
+            if record["status"] == COMMITTED:
+                claim.retractions.setdefault(holder, []).append(owner_retraction(unit.source_uri, unit.version, value))
+            elif self.is_dead(record):
+                claim.aborts.add(holder)
+            else:
+                self.release(unit, batch_id)
+                return Claim(unit, "busy", f"batch {holder} holds an overlapping range and is still running")
+        names = {f"#o{i}": name for i, name in enumerate(overlapping)}
+        claim.swap = {
+            "UpdateExpression": f"REMOVE {', '.join(names)} ADD rev :one",
+            "ConditionExpression": " AND ".join(f"#o{i} = :h{i}" for i in range(len(names))),
+            "ExpressionAttributeNames": names,
+            "ExpressionAttributeValues": {
+                ":one": {"N": "1"},
+                **{f":h{i}": {"S": value} for i, value in enumerate(overlapping.values())},
+            },
+        }
+        return claim
 
     def _same_version(self, unit: WorkUnit, batch_id: str, old: dict[str, Any]) -> Claim:
         attr = unit_attr(unit)
@@ -278,7 +343,7 @@ class Ledger:
             "ExpressionAttributeNames": names,
             "ExpressionAttributeValues": {
                 ":v": {"S": unit.version},
-                ":mine": {"S": owner_value(batch_id, unit.replay)},
+                ":mine": {"S": owner_value(batch_id, unit)},
                 ":one": {"N": "1"},
                 ":rev": old["rev"],
             },
@@ -293,7 +358,7 @@ class Ledger:
             "ExpressionAttributeValues": {
                 ":v": {"S": unit.version},
                 ":held": {"S": held},
-                ":mine": {"S": owner_value(batch_id, unit.replay)},
+                ":mine": {"S": owner_value(batch_id, unit)},
                 ":one": {"N": "1"},
             },
         }
@@ -309,6 +374,8 @@ class Ledger:
                 **claim.swap,
             )
         except self.client.exceptions.ConditionalCheckFailedException:
+            if claim.release_on_failure is not None:
+                self.release(claim.unit, claim.release_on_failure)
             return False
         return True
 
@@ -321,7 +388,7 @@ class Ledger:
                 UpdateExpression="REMOVE #u ADD rev :one",
                 ConditionExpression="#u = :mine",
                 ExpressionAttributeNames={"#u": unit_attr(unit)},
-                ExpressionAttributeValues={":mine": {"S": owner_value(batch_id, unit.replay)}, ":one": {"N": "1"}},
+                ExpressionAttributeValues={":mine": {"S": owner_value(batch_id, unit)}, ":one": {"N": "1"}},
             )
 
     # ---- leases ---------------------------------------------------------------------------

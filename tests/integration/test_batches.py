@@ -203,3 +203,37 @@ def test_a_gzip_unit_counts_for_its_inflated_size_in_the_budget() -> None:
     assert within_budget([plain] * 10, 1000) == 10
     assert within_budget([zipped] * 10, 1000) == 1000 // (100 * GZIP_BUDGET_FACTOR)
     assert within_budget([zipped], 1) == 1  # the first unit is always taken
+
+
+@pytest.mark.parametrize("pipeline_env", [{"WORK_UNIT_BYTES": "2048"}])
+def test_a_replay_cut_differently_replaces_the_old_cut_without_doubling(pipeline: Pipeline) -> None:
+    """WORK_UNIT_BYTES changed between ingest and a replay: the replay's ranges overlap the old
+    ones; its units take them over (old rows retracted) instead of adding rows next to them."""
+    from elt.config import IngestSettings
+    from elt.ingest import plan_units
+    from elt.s3_events import ObjectRef
+
+    gen = FakeEvents(seed=8)
+    event = pipeline.put("bronze/shipments/big.jsonl", jsonl(gen, 120))
+    _, original, failed = pipeline.drain(event)
+    assert failed == [] and len(original) > 3  # cut in 2 KiB units
+    before = silver_rows(pipeline)
+    entries = len(pipeline.quarantine_entries())
+    head = pipeline.s3.head_object(Bucket=BRONZE, Key="bronze/shipments/big.jsonl")
+    ref = ObjectRef(BRONZE, "bronze/shipments/big.jsonl", head["ETag"].strip('"'), head["ContentLength"],
+                    event_time=event["Records"][0]["eventTime"])  # fmt: skip
+    recut = plan_units(ref, s3=pipeline.s3, settings=IngestSettings(queue_url="q", idempotency_table="t",
+                                                                    work_unit_bytes=5000), replay="recut")  # fmt: skip
+    assert 1 < len(recut) < len(original)
+    messages = [
+        {"MessageId": f"r{i}", "ReceiptHandle": f"h{i}", "Body": u.to_message(), "MD5OfBody": ""}
+        for i, u in enumerate(recut)
+    ]
+    assert pipeline.run_transform(messages, batch_size=1) == []
+    rows = silver_rows(pipeline)
+    assert max(identities(rows).values()) == 1
+    assert without_ingested_at(rows) == without_ingested_at(before)
+    assert len(pipeline.quarantine_entries()) == entries
+    # A late delivery of the old cut is answered "done": its lines are held by the new cut.
+    assert pipeline.run_transform(original[:2], batch_size=10) == []
+    assert without_ingested_at(silver_rows(pipeline)) == without_ingested_at(before)
