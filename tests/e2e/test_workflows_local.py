@@ -1,7 +1,8 @@
 """The workflows as users run them (`make ops-*`, `make ge-*` call scripts.workflows) on the local
-cloud: ops replay → silver grows; the GE gate passes a good partition with a result JSON and fails
-a bad one with a quarantine marker — the real ASL, Lambdas and Spark job. A gate whose job cannot
-start or crashes before validating answers ValidationDidNotRun and quarantines nothing."""
+cloud: ops replay → silver recomputed in place; the GE gate passes a good partition with a result
+JSON and fails a bad one with a quarantine marker — the real ASL, Lambdas and Spark job. A gate
+whose job cannot start or crashes before validating answers ValidationDidNotRun and quarantines
+nothing."""
 
 from __future__ import annotations
 
@@ -10,12 +11,14 @@ import subprocess
 import sys
 import textwrap
 import time
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from scripts.gen_fake_events import FakeEvents
 from tests.e2e.conftest import ROOT, LocalStack, needs_java
 from tests.e2e.test_glue_local import put_partition
+from tests.e2e.test_local_cloud import Source, silver_of, source_of
 
 
 def workflows(stack: LocalStack, state_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -36,12 +39,23 @@ def parquet_keys(stack: LocalStack, prefix: str) -> set[str]:
     return keys
 
 
+def lineage(stack: LocalStack, sources: set[Source]) -> tuple[int, dict[tuple[str, int], datetime]]:
+    """The rows of these object versions: (how many, (source uri, line) → ``_ingested_at``)."""
+    silver = silver_of(stack, sources)
+    identities = zip(silver.column("_source_uri"), silver.column("_source_line"), strict=True)
+    return silver.rows, dict(zip(identities, silver.column("_ingested_at"), strict=True))
+
+
 def test_ops_replay_recomputes_silver_in_place(local_stack: LocalStack, tmp_path: Path) -> None:
     s3, fake = local_stack.client("s3"), FakeEvents(seed=11, days_back=1)
+    bronze, sources = local_stack.outputs["bronze_bucket"], set()
     for i in range(3):
         body = "".join(json.dumps(fake.record("tracking_events")) + "\n" for _ in range(50))
-        s3.put_object(Bucket=local_stack.outputs["bronze_bucket"], Key=f"bronze/tracking/ops-{i}.jsonl", Body=body)
-    local_stack.wait_for(lambda: len(parquet_keys(local_stack, "silver/tracking_events/")) >= 3, what="first ingest")
+        key = f"bronze/tracking/ops-{i}.jsonl"
+        sources.add(source_of(bronze, key, s3.put_object(Bucket=bronze, Key=key, Body=body)))
+    local_stack.wait_for(lambda: lineage(local_stack, sources)[0] == 150, what="150 rows from the first ingest")
+    rows, first = lineage(local_stack, sources)
+    assert rows == len(first) == 150, f"{rows} rows for {len(first)} source lines"
     before = parquet_keys(local_stack, "silver/tracking_events/")
 
     started = workflows(local_stack, tmp_path, "start", "ops", "--window-hours", "1", "--record-type",
@@ -56,6 +70,12 @@ def test_ops_replay_recomputes_silver_in_place(local_stack: LocalStack, tmp_path
     assert replay["mode"] == "recompute" and replay["objects"] >= 3 and replay["units_sent"] >= 3
     assert output["progress"]["satisfied"]
     assert parquet_keys(local_stack, "silver/tracking_events/") - before  # written again by the replay's batches
+
+    def recomputed() -> bool:
+        count, now = lineage(local_stack, sources)
+        return count == 150 and now.keys() == first.keys() and all(now[i] > first[i] for i in first)
+
+    local_stack.wait_for(recomputed, what="every row of the 3 objects recomputed in place, none added")
     history = workflows(local_stack, tmp_path, "history", "ops")
     assert "ExecutionSucceeded" in history.stdout and "PollSilver" in history.stdout
 
