@@ -42,9 +42,12 @@ Modes.
 
   A partition that already has no more files than planned is left alone (nothing to gain).
 
-Preconditions: compact settled partitions only. The transform writes deterministic keys per work
-unit, so a unit redelivered after its file was compacted away would write it again and double
-its rows; and never run two compactions of one partition at the same time.
+Preconditions: compact settled partitions only — every batch that wrote into them committed or
+aborted (older than the ledger's batch lease), since a dead batch's files are deleted by name at
+its takeover and a copy of them in a compacted file would outlive it; never while a replay of the
+same partition runs (a replay's retraction rewrites files, including ``compacted-*`` ones, under
+the partition's ledger lease, which this job does not take); and never run two compactions of one
+partition at the same time.
 """
 
 from __future__ import annotations
