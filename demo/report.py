@@ -137,6 +137,18 @@ class QueueDepth:
 
 
 @dataclass(frozen=True)
+class QueryAnswer:
+    """One SQL query over silver and its answer (as text, the way a query console shows it)."""
+
+    name: str
+    sql: str
+    columns: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+    scanned_bytes: int
+    engine_ms: int
+
+
+@dataclass(frozen=True)
 class ReportData:
     """Everything the report shows."""
 
@@ -153,6 +165,7 @@ class ReportData:
     workflows: tuple[Workflow, ...]
     queues: tuple[QueueDepth, ...]  # the events queue, its DLQ, the ingest DLQ
     timings: tuple[tuple[str, float], ...] = field(default=())  # (stage, seconds), in run order
+    queries: tuple[QueryAnswer, ...] = field(default=())  # Athena answers the caller ran
 
     @property
     def silver_rows(self) -> int:
@@ -345,6 +358,7 @@ def collect(
     sfn: Any,
     outputs: Mapping[str, Any],
     timings: Mapping[str, float] | None = None,
+    queries: Sequence[QueryAnswer] = (),
     object_ids: Collection[str] | None = None,
     prefixes: Prefixes = Prefixes(),
     now: Callable[[], datetime] = lambda: datetime.now(UTC),
@@ -385,6 +399,7 @@ def collect(
             queue_depth(sqs, "ingest DLQ", outputs.get("ingest_dlq_url"), dead_letter=True),
         ),
         timings=tuple((timings or {}).items()),
+        queries=tuple(queries),
     )
 
 
@@ -677,6 +692,21 @@ def _timings_section(data: ReportData) -> str:
     return f'<div class="charts"><table><tr><th>stage</th><th class="n">seconds</th></tr>{rows}</table>{chart}</div>'
 
 
+def _query_section(data: ReportData) -> str:
+    if not data.queries:
+        return '<p class="muted">No queries were run (Athena is off, or the caller ran none).</p>'
+    parts = []
+    for q in data.queries:
+        head = "".join(f"<th>{escape(c)}</th>" for c in q.columns)
+        body = "".join("<tr>" + "".join(f"<td>{escape(v)}</td>" for v in row) + "</tr>" for row in q.rows)
+        parts.append(
+            f"<h3>{escape(q.name)}</h3><pre>{escape(q.sql.strip())}</pre>"
+            f"<p class='meta'>{metric('query_rows', fmt_int(len(q.rows)), q.name)} rows · scanned "
+            f"{fmt_int(q.scanned_bytes)} bytes in {fmt_int(q.engine_ms)} ms</p><table><tr>{head}</tr>{body}</table>"
+        )
+    return "".join(parts)
+
+
 def render(data: ReportData) -> str:
     """One self-contained HTML page (inline CSS and SVG, no scripts, no external resources)."""
     generated = f"{data.generated_at.astimezone(UTC):%Y-%m-%d %H:%M:%S} UTC"
@@ -687,6 +717,7 @@ def render(data: ReportData) -> str:
         ("Quality gate (Great Expectations)", _gate_section(data)),
         ("Workflow executions", "".join(_workflow_section(w) for w in data.workflows)),
         ("Queues and dead-letter queues", _queue_section(data)),
+        ("Silver through Athena", _query_section(data)),
         ("Timings", _timings_section(data)),
     ]
     body = "".join(f"<h2>{escape(title)}</h2>{html}" for title, html in sections)

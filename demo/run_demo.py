@@ -6,7 +6,9 @@ percent invalid) as JSON Lines, gzip and a JSON array, follows them to silver wi
 bar, prints a per-partition summary, crawls silver, runs the GE gate workflow on the largest
 partition and the ops replay workflow on the last hour of shipments (it recomputes their silver
 rows in place), and reads all of silver through the S3 API before and after the replay: rows,
-duplicate record identities and business-duplicate rows (elt/devkit/silver_audit.py). Exits
+duplicate record identities and business-duplicate rows (elt/devkit/silver_audit.py). Ends with
+the quick queries through Athena (scripts/query.py: latest shipments, rows per partition, weights
+per day), printed and in the run report. Exits
 non-zero if silver or quarantine do not account for every seeded line in time, a workflow fails,
 or the replay grew silver or left a record in it twice.
 """
@@ -28,13 +30,14 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from demo.report import collect, reason_kind, write_report
+from demo.report import QueryAnswer, collect, reason_kind, write_report
 from elt.devkit.silver_audit import SilverReader, wait_until_drained
 from elt.layout import GATE_MARKER_PREFIX
 from elt.queues import queue_depth
 from scripts import workflows
 from scripts.gen_fake_events import RECORD_TYPES, FakeEvents
-from scripts.stack import client, outputs, wait_for
+from scripts.query import QUICK_QUERIES, QueryError, run_saved, table_of
+from scripts.stack import client, outputs, wait_for, wrangler_session
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -170,6 +173,28 @@ def replay_and_check(out: dict[str, Any], silver: SilverReader) -> tuple[float, 
     return seconds, done["status"] == "SUCCEEDED", problems
 
 
+def quick_queries(out: dict[str, Any], timings: dict[str, float]) -> tuple[list[QueryAnswer], bool]:
+    """The seed's quick look at silver through Athena (awswrangler): printed, timed and reported.
+    Returns the answers and whether every query succeeded (no Athena deployed: none, True)."""
+    if not (out.get("athena_workgroup") and out.get("glue_database_name")):
+        return [], True
+    started = time.time()
+    answers = []
+    try:
+        for saved, answer in run_saved(QUICK_QUERIES, workgroup=out["athena_workgroup"], session=wrangler_session()):
+            console.print(table_of(answer.frame, f"{saved.name} — {saved.description}", max_rows=10))
+            frame = answer.frame.astype(object).where(answer.frame.notna(), "")
+            answers.append(QueryAnswer(saved.name, saved.sql, tuple(map(str, frame.columns)),
+                                       tuple(tuple(map(str, row)) for row in frame.itertuples(index=False)),
+                                       answer.scanned_bytes, answer.engine_ms))  # fmt: skip
+    except QueryError as exc:
+        console.print(f"[red]the quick queries failed[/red]: {exc}")
+        return answers, False
+    finally:
+        timings["Athena quick queries"] = time.time() - started
+    return answers, True
+
+
 def follow_to_silver(silver: SilverReader, seeded: Seeded, timeout: float) -> Landed:
     """Wait, with a progress bar, until every seeded line is a silver row or a quarantine entry."""
     expected_rows = sum(seeded.valid.values())
@@ -230,16 +255,18 @@ def main() -> int:
     if out.get("ops_state_machine_arn"):
         timings["ops replay workflow"], ops_ok, silver_problems = replay_and_check(out, silver)
         catalog_ok = catalog_ok and ops_ok
+    queries, queries_ok = quick_queries(out, timings)
+    catalog_ok = catalog_ok and queries_ok
     for stage, seconds in timings.items():
         console.print(f"  {stage}: {seconds:.1f} s")
     # Written before the verdict so a failed run has its report too; it reads the stack, not this script.
     report = collect(s3=client("s3"), sqs=sqs, dynamodb=client("dynamodb"), sfn=client("stepfunctions"),
-                     outputs=out, timings=timings)  # fmt: skip
+                     outputs=out, timings=timings, queries=queries)  # fmt: skip
     console.print(f"report: {write_report(report, ROOT / 'demo' / 'out' / 'report.html')}")
     ok = sum(now.rows.values()) == expected_rows and now.quarantined == seeded.invalid and dlq_depth == 0
     if not catalog_ok:
-        console.print("[red]FAILED[/red]: the crawler or a workflow did not succeed; see `make ge-history`, "
-                      "`make ops-history` and `make logs`")  # fmt: skip
+        console.print("[red]FAILED[/red]: the crawler, a workflow or a quick query did not succeed; see "
+                      "`make ge-history`, `make ops-history` and `make logs`")  # fmt: skip
         return 1
     if silver_problems:
         for problem in silver_problems:

@@ -75,6 +75,24 @@ def client(service: str, env: str | None = None) -> Any:
     return boto3.client(service)
 
 
+def wrangler_session(env: str | None = None) -> boto3.Session:
+    """A boto3 session for awswrangler on the environment. For ENV=local, awswrangler's own
+    endpoint settings are pointed at the local cloud (its clients are built from wr.config)."""
+    env = env or env_name()
+    if env != "local":
+        return boto3.Session()
+    import awswrangler as wr
+
+    from localcloud.settings import ACCESS_KEY_ID, SECRET_ACCESS_KEY, LocalCloudSettings
+
+    settings = LocalCloudSettings()
+    for service in ("s3", "athena", "glue", "sts"):
+        setattr(wr.config, f"{service}_endpoint_url", settings.endpoint)
+    return boto3.Session(
+        aws_access_key_id=ACCESS_KEY_ID, aws_secret_access_key=SECRET_ACCESS_KEY, region_name=settings.region
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     """``python -m scripts.stack output NAME``: print one output of ENV ('' when null or absent)."""
     import argparse

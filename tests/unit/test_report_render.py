@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from demo.report import (
@@ -10,6 +11,7 @@ from demo.report import (
     Execution,
     GateResult,
     Partition,
+    QueryAnswer,
     QueueDepth,
     ReportData,
     Workflow,
@@ -152,6 +154,24 @@ def test_empty_stack_renders_placeholders() -> None:
     assert only(metrics, "silver_rows_total") == "0" and only(metrics, "dlq_depth") == "0"
     assert charts == {}
     assert "No silver files yet." in html and "No quality gate results yet." in html
+
+
+def test_query_answers_are_shown_cell_by_cell_and_escaped() -> None:
+    answer = QueryAnswer(
+        "shipment-weight-per-day",
+        'SELECT dt, count(*) AS shipments FROM "db"."shipments" WHERE carrier <> \'<x>\' GROUP BY dt',
+        ("dt", "shipments"),
+        (("2026-11-19", "1204"), ("2026-11-20", "12345")),
+        scanned_bytes=400_123,
+        engine_ms=87,
+    )
+    html = render(replace(sample(), queries=(answer,)))
+    metrics, _ = read_numbers(html)
+    assert only(metrics, "query_rows", "shipment-weight-per-day") == "2"
+    assert "<td>2026-11-20</td><td>12345</td>" in html
+    assert "scanned 400,123 bytes in 87 ms" in html
+    assert "&lt;x&gt;" in html and "<x>" not in html
+    assert "No queries were run" in render(sample())
 
 
 def test_reason_kind_groups_by_field_or_check() -> None:

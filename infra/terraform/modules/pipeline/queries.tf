@@ -18,6 +18,25 @@ locals {
         ORDER BY dataset, dt
       SQL
     }
+    "latest-shipments" = {
+      description = "The ten most recent shipments by event time."
+      query       = <<-SQL
+        SELECT shipment_id, carrier, origin, destination, weight_kg, event_time, dt
+        FROM ${local.tables.shipments}
+        ORDER BY event_time DESC, shipment_id
+        LIMIT 10
+      SQL
+    }
+    "shipment-weight-per-day" = {
+      description = "Per day: shipments, lightest and heaviest weight, and distinct shipment ids (approximate)."
+      query       = <<-SQL
+        SELECT dt, count(*) AS shipments, min(weight_kg) AS min_weight_kg, max(weight_kg) AS max_weight_kg,
+               approx_distinct(shipment_id) AS distinct_shipments
+        FROM ${local.tables.shipments}
+        GROUP BY dt
+        ORDER BY dt
+      SQL
+    }
     "shipments-by-carrier" = {
       description = "Shipments and total weight per carrier."
       query       = <<-SQL
