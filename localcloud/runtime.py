@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from elt.devkit.events import sqs_record
+from localcloud.athena_runner import AthenaRunner
 from localcloud.glue_runner import GlueRunner
 from localcloud.lambda_runtime import (
     DEFAULT_EPHEMERAL_STORAGE_MB,
@@ -48,6 +49,7 @@ class Runtime:
         self.lambdas = LambdaService(settings)
         self.lambdas.on_async_failure = self._async_failure  # type: ignore[method-assign]
         self.glue = GlueRunner(settings)
+        self.athena = AthenaRunner(settings)
         self.stopping = threading.Event()
         self.pollers: dict[str, list[SqsPoller]] = {}
         self.schedules: dict[str, float] = {}  # rule arn → next fire time
@@ -207,6 +209,7 @@ class Runtime:
         for pollers in self.pollers.values():
             for poller in pollers:
                 poller.stop.set()
+        self.athena.stop()
         self.lambdas.close()
 
 
