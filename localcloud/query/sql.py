@@ -1,0 +1,411 @@
+"""Athena SQL on the local cloud: parse (sqlglot, Trino dialect), classify, translate to DuckDB.
+
+Utility statements Athena runs in its Hive DDL engine (SHOW, DESCRIBE, MSCK, ALTER TABLE ... PARTITION,
+DROP TABLE) are recognised with anchored patterns, because sqlglot parses most of them only as opaque
+commands; queries and CREATE TABLE AS go through sqlglot. Anything else is refused with
+``NOT_SUPPORTED`` rather than approximated: a refusal is better than a silently wrong answer.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import sqlglot
+from sqlglot import exp
+from sqlglot.errors import ErrorLevel, ParseError, TokenError, UnsupportedError
+
+from localcloud.query.contract import USER_ERROR, AthenaError
+
+#: Athena's ErrorType codes as the contract documents them (syntax, "not found"; 0 otherwise).
+SYNTAX_ERROR_TYPE, NOT_FOUND_TYPE = 1100, 1101
+DEFAULT_CATALOG = "awsdatacatalog"
+
+
+class QueryError(Exception):
+    """A query-level failure, reported as a FAILED outcome shaped like Athena's."""
+
+    def __init__(
+        self,
+        code: str,
+        message: str,
+        *,
+        position: tuple[int, int] | None = None,
+        category: int = USER_ERROR,
+        error_type: int = 0,
+    ) -> None:
+        super().__init__(message)
+        self.code, self.message, self.position = code, message, position
+        self.category, self.error_type = category, error_type
+
+    def athena_error(self) -> AthenaError:
+        where = f"line {self.position[0]}:{self.position[1]}: " if self.position else ""
+        prefix = f"{self.code}: " if self.code else ""
+        return AthenaError(category=self.category, type=self.error_type, message=f"{prefix}{where}{self.message}")
+
+
+def not_supported(construct: str) -> QueryError:
+    return QueryError("NOT_SUPPORTED", f"{construct} is not supported on the local cloud")
+
+
+@dataclass(frozen=True)
+class TableName:
+    """A table reference as written: catalog and database may be absent (then the context's apply)."""
+
+    name: str
+    db: str | None = None
+    catalog: str | None = None
+    position: tuple[int, int] | None = None
+
+
+@dataclass(frozen=True)
+class Query:
+    tree: exp.Expr
+
+
+@dataclass(frozen=True)
+class Ctas:
+    target: TableName
+    query: exp.Query
+    #: WITH (...) properties by lowercase name; values are literals or arrays of literals.
+    properties: dict[str, str | list[str]]
+    with_data: bool = True
+
+
+@dataclass(frozen=True)
+class ShowTables:
+    db: str | None
+    pattern: str | None
+
+
+@dataclass(frozen=True)
+class ShowDatabases:
+    pattern: str | None
+
+
+@dataclass(frozen=True)
+class ShowPartitions:
+    table: TableName
+
+
+@dataclass(frozen=True)
+class Describe:
+    table: TableName
+    #: SHOW COLUMNS lists names only; DESCRIBE prints names, types and the partition section.
+    names_only: bool = False
+
+
+@dataclass(frozen=True)
+class MsckRepair:
+    table: TableName
+
+
+@dataclass(frozen=True)
+class PartitionSpec:
+    values: dict[str, str]
+    location: str | None = None
+
+
+@dataclass(frozen=True)
+class AlterPartitions:
+    table: TableName
+    add: bool
+    #: IF NOT EXISTS (add) / IF EXISTS (drop).
+    tolerant: bool
+    specs: list[PartitionSpec] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class DropTable:
+    table: TableName
+    if_exists: bool
+
+
+Statement = (
+    Query | Ctas | ShowTables | ShowDatabases | ShowPartitions | Describe | MsckRepair | AlterPartitions | DropTable
+)
+
+_IDENT = r'(?:"[^"]+"|`[^`]+`|[A-Za-z0-9_$]+)'
+_QNAME = rf"{_IDENT}(?:\s*\.\s*{_IDENT}){{0,2}}"
+_FLAGS = re.IGNORECASE | re.DOTALL
+_PATTERN = r"(?:\s+(?:LIKE\s+)?'(?P<pat>[^']*)')?"
+_SHOW_TABLES = re.compile(rf"SHOW\s+TABLES(?:\s+(?:IN|FROM)\s+(?P<db>{_IDENT}))?{_PATTERN}", _FLAGS)
+_SHOW_DATABASES = re.compile(rf"SHOW\s+(?:DATABASES|SCHEMAS){_PATTERN}", _FLAGS)
+_SHOW_PARTITIONS = re.compile(rf"SHOW\s+PARTITIONS\s+(?P<t>{_QNAME})", _FLAGS)
+_DESCRIBE = re.compile(rf"DESC(?:RIBE)?\s+(?:EXTENDED\s+|FORMATTED\s+)?(?P<t>{_QNAME})", _FLAGS)
+_SHOW_COLUMNS = re.compile(
+    rf"SHOW\s+COLUMNS\s+(?:IN|FROM)\s+(?P<t>{_QNAME})(?:\s+(?:IN|FROM)\s+(?P<db>{_IDENT}))?", _FLAGS
+)
+_MSCK = re.compile(rf"MSCK\s+REPAIR\s+TABLE\s+(?P<t>{_QNAME})", _FLAGS)
+_ALTER = re.compile(
+    rf"ALTER\s+TABLE\s+(?P<t>{_QNAME})\s+(?P<op>ADD|DROP)\s+(?P<ifx>IF\s+(?:NOT\s+)?EXISTS\s+)?(?P<rest>PARTITION\b.*)",
+    _FLAGS,
+)
+_PARTITION = re.compile(r"PARTITION\s*\((?P<spec>[^)]*)\)(?:\s*LOCATION\s+'(?P<loc>[^']*)')?\s*,?\s*", _FLAGS)
+_SPEC_ITEM = re.compile(rf"\s*(?P<k>{_IDENT})\s*=\s*(?:'(?P<s>(?:[^']|'')*)'|(?P<n>[-+0-9.]+))\s*(?:,|$)", _FLAGS)
+_DROP_TABLE = re.compile(rf"DROP\s+TABLE\s+(?P<ifx>IF\s+EXISTS\s+)?(?P<t>{_QNAME})", _FLAGS)
+#: Statements Athena has and the local cloud refuses, by their leading keywords.
+_REFUSED = re.compile(
+    r"(INSERT|UPDATE|DELETE|MERGE|UNLOAD|VACUUM|OPTIMIZE|PREPARE|EXECUTE|DEALLOCATE|EXPLAIN|GRANT|REVOKE|USE|CALL|SET"
+    r"|CREATE\s+(?:OR\s+REPLACE\s+)?(?:VIEW|DATABASE|SCHEMA|EXTERNAL\s+TABLE|PROTECTED\s+MULTI\s+DIALECT\s+VIEW)"
+    r"|ALTER\s+(?:TABLE|DATABASE|SCHEMA|VIEW)|DROP\s+(?:VIEW|DATABASE|SCHEMA)|SHOW\s+\w+(?:\s+\w+)?|DESCRIBE\s+VIEW)\b",
+    _FLAGS,
+)
+_LEADING_COMMENTS = re.compile(r"\A(?:\s+|--[^\n]*(?:\n|\Z)|/\*.*?\*/)*", re.DOTALL)
+
+
+def _unquote(ident: str) -> str:
+    ident = ident.strip()
+    if ident[:1] in ('"', "`"):
+        return ident[1:-1]
+    return ident.lower()
+
+
+def _table_name(text: str) -> TableName:
+    parts = [_unquote(p) for p in re.findall(_IDENT, text)]
+    parts = [p.lower() for p in parts]  # Glue names are lowercase; Athena identifiers are case-insensitive
+    name, db, catalog = parts[-1], (parts[-2] if len(parts) > 1 else None), (parts[-3] if len(parts) > 2 else None)
+    return TableName(name=name, db=db, catalog=catalog)
+
+
+def _spec_value(item: re.Match[str]) -> str:
+    return item["s"].replace("''", "'") if item["s"] is not None else item["n"]
+
+
+def _partition_specs(rest: str) -> list[PartitionSpec]:
+    specs, pos = [], 0
+    while pos < len(rest):
+        match = _PARTITION.match(rest, pos)
+        if not match:
+            raise QueryError("SYNTAX_ERROR", f"mismatched input near '{rest[pos : pos + 20]}'", error_type=1100)
+        items = list(_SPEC_ITEM.finditer(match["spec"]))
+        if not items or sum(len(i[0]) for i in items) != len(match["spec"]):
+            raise QueryError("SYNTAX_ERROR", f"invalid partition spec ({match['spec']})", error_type=1100)
+        values = {
+            _unquote(i["k"]).lower(): (i["s"].replace("''", "'") if i["s"] is not None else i["n"]) for i in items
+        }
+        specs.append(PartitionSpec(values=values, location=match["loc"]))
+        pos = match.end()
+    return specs
+
+
+def _utility(text: str) -> Statement | None:
+    """The Hive-DDL statements, recognised by anchored patterns; None when ``text`` is none of them."""
+    if m := _SHOW_TABLES.fullmatch(text):
+        return ShowTables(db=_unquote(m["db"]).lower() if m["db"] else None, pattern=m["pat"])
+    if m := _SHOW_DATABASES.fullmatch(text):
+        return ShowDatabases(pattern=m["pat"])
+    if m := _SHOW_PARTITIONS.fullmatch(text):
+        return ShowPartitions(_table_name(m["t"]))
+    if m := _SHOW_COLUMNS.fullmatch(text):
+        table = _table_name(m["t"])
+        db = _unquote(m["db"]).lower() if m["db"] else table.db
+        return Describe(TableName(name=table.name, db=db, catalog=table.catalog), names_only=True)
+    if m := _DESCRIBE.fullmatch(text):
+        return Describe(_table_name(m["t"]))
+    if m := _MSCK.fullmatch(text):
+        return MsckRepair(_table_name(m["t"]))
+    if m := _ALTER.fullmatch(text):
+        add = m["op"].upper() == "ADD"
+        return AlterPartitions(_table_name(m["t"]), add=add, tolerant=bool(m["ifx"]), specs=_partition_specs(m["rest"]))
+    if m := _DROP_TABLE.fullmatch(text):
+        return DropTable(_table_name(m["t"]), if_exists=bool(m["ifx"]))
+    return None
+
+
+def _syntax_error(error: ParseError | TokenError) -> QueryError:
+    details = getattr(error, "errors", None) or [{}]
+    first = details[0]
+    line, col = first.get("line") or 1, first.get("col") or 1
+    message = first.get("description") or str(error).splitlines()[0]
+    return QueryError("SYNTAX_ERROR", message, position=(line, col), error_type=SYNTAX_ERROR_TYPE)
+
+
+def _literal_value(node: exp.Expr) -> str | list[str]:
+    if isinstance(node, exp.Array):
+        return [str(_literal_value(e)) for e in node.expressions]
+    if isinstance(node, exp.Literal | exp.Var | exp.Identifier):
+        return str(node.this)
+    return node.sql()
+
+
+def _ctas_properties(create: exp.Create) -> tuple[dict[str, str | list[str]], bool]:
+    props: dict[str, str | list[str]] = {}
+    with_data = True
+    node = create.args.get("properties")
+    for prop in node.expressions if node else []:
+        if isinstance(prop, exp.WithDataProperty):
+            with_data = not prop.args.get("no")
+        elif isinstance(prop, exp.FileFormatProperty):
+            props["format"] = _literal_value(prop.this)
+        elif isinstance(prop, exp.PartitionedByProperty):
+            props["partitioned_by"] = _literal_value(prop.this)
+        elif isinstance(prop, exp.Property):
+            props[prop.name.lower()] = _literal_value(prop.args["value"])
+        else:
+            raise not_supported(f"table property {prop.sql(dialect='trino')!r}")
+    return props, with_data
+
+
+def _classify_parsed(tree: exp.Expr) -> Statement:
+    if isinstance(tree, exp.Query):
+        return Query(tree)
+    if isinstance(tree, exp.Create) and tree.kind == "TABLE" and isinstance(tree.expression, exp.Query):
+        table = tree.this if isinstance(tree.this, exp.Table) else tree.find(exp.Table)
+        if table is None:
+            raise not_supported("CREATE TABLE without a table name")
+        props, with_data = _ctas_properties(tree)
+        return Ctas(target=table_name(table), query=tree.expression, properties=props, with_data=with_data)
+    if isinstance(tree, exp.Create):
+        raise not_supported(f"CREATE {tree.kind or ''} without AS SELECT".replace("  ", " "))
+    raise not_supported(tree.key.upper())
+
+
+def classify(sql: str) -> Statement:
+    """Parse one Athena statement; raises :class:`QueryError` for syntax errors and refused constructs."""
+    text = _LEADING_COMMENTS.sub("", sql).strip().rstrip(";").strip()
+    if not text:
+        raise QueryError("SYNTAX_ERROR", "empty statement", position=(1, 1), error_type=SYNTAX_ERROR_TYPE)
+    statement = _utility(text)
+    if statement is not None:
+        return statement
+    if refused := _REFUSED.match(text):
+        raise not_supported(" ".join(refused[0].upper().split()))
+    try:
+        trees = [t for t in sqlglot.parse(sql, read="trino") if t is not None]
+    except (ParseError, TokenError) as error:
+        raise _syntax_error(error) from error
+    if len(trees) != 1:
+        raise QueryError("SYNTAX_ERROR", "Only one sql statement is allowed", position=(1, 1), error_type=1100)
+    return _classify_parsed(trees[0])
+
+
+def table_name(table: exp.Table) -> TableName:
+    """The lowercase name parts of a table reference (Athena folds identifiers, Glue stores lowercase)."""
+    meta = table.this.meta if isinstance(table.this, exp.Expr) else {}
+    position = (meta["line"], max(meta["col"] - len(table.name) + 1, 1)) if "line" in meta else None
+    return TableName(
+        name=table.name.lower(),
+        db=table.db.lower() or None,
+        catalog=table.catalog.lower() or None,
+        position=position,
+    )
+
+
+def catalog_tables(tree: exp.Expr) -> list[exp.Table]:
+    """The table references of a query that name catalog tables (not CTEs, not table functions)."""
+    ctes = {cte.alias_or_name.lower() for cte in tree.find_all(exp.CTE)}
+    tables = []
+    for table in tree.find_all(exp.Table):
+        if not table.name or isinstance(table.this, exp.Func):
+            continue
+        if not table.db and table.name.lower() in ctes:
+            continue
+        tables.append(table)
+    return tables
+
+
+def bind_view(table: exp.Table, view: str) -> None:
+    """Point a catalog table reference at a DuckDB view, keeping the name it is referred to by."""
+    alias = table.alias or table.name
+    table.set("this", exp.to_identifier(view))
+    table.set("db", None)
+    table.set("catalog", None)
+    table.set("alias", exp.TableAlias(this=exp.to_identifier(alias)))
+
+
+def to_duckdb(tree: exp.Expr) -> str:
+    """DuckDB SQL for a (bound) Trino tree; a construct sqlglot cannot translate is refused."""
+    for column in tree.find_all(exp.Column):
+        # db.table.column references: the table part alone now names the bound view.
+        column.set("db", None)
+        column.set("catalog", None)
+    try:
+        return tree.sql(dialect="duckdb", unsupported_level=ErrorLevel.RAISE)
+    except UnsupportedError as error:
+        raise not_supported(str(error).splitlines()[0]) from error
+
+
+#: Node types a partition-pruning conjunct may contain: deterministic scalar logic on literals and keys.
+_PRUNABLE = (
+    exp.Column,
+    exp.Identifier,
+    exp.Literal,
+    exp.Boolean,
+    exp.Null,
+    exp.Binary,
+    exp.Predicate,
+    exp.Not,
+    exp.Paren,
+    exp.Cast,
+    exp.DataType,
+    exp.DataTypeParam,
+    exp.Tuple,
+    exp.Neg,
+    exp.Interval,
+    exp.Var,
+    exp.Lower,
+    exp.Upper,
+    exp.Substring,
+    exp.Concat,
+    exp.CurrentDate,
+    exp.CurrentTimestamp,
+    exp.DateAdd,
+    exp.DateSub,
+)
+
+
+def _null_supplying(table: exp.Table, select: exp.Select) -> bool:
+    """Whether outer joins may pad this table's side with NULLs (then WHERE cannot prune it)."""
+    joins = select.args.get("joins") or []
+    if any(j.side.upper() in ("RIGHT", "FULL") for j in joins):
+        return True
+    parent = table.parent
+    return isinstance(parent, exp.Join) and parent.side.upper() == "LEFT"
+
+
+def partition_filter(table: exp.Table, keys: list[str]) -> exp.Expr | None:
+    """The WHERE conjuncts of the query block that reads ``table`` which constrain only its partition keys.
+
+    Every row the block keeps satisfies them, so partitions that fail them cannot contribute rows.
+    Returned unqualified (over columns named like the keys), or None when there are none.
+    """
+    parent = table.parent
+    select = parent.parent if isinstance(parent, exp.From | exp.Join) else None
+    if not isinstance(select, exp.Select) or _null_supplying(table, select):
+        return None
+    where = select.args.get("where")
+    if where is None:
+        return None
+    names = {table.alias_or_name.lower(), table.name.lower()}
+    kept = []
+    for conjunct in where.this.flatten() if isinstance(where.this, exp.And) else [where.this]:
+        columns = list(conjunct.find_all(exp.Column))
+        if not columns or not all(isinstance(n, _PRUNABLE) for n in conjunct.walk()):
+            continue
+        if all(c.name.lower() in keys and (not c.table or c.table.lower() in names) for c in columns):
+            kept.append(conjunct.copy())
+    if not kept:
+        return None
+    condition = exp.and_(*kept)
+    for column in condition.find_all(exp.Column):
+        column.replace(exp.column(column.name.lower(), quoted=True))
+    return condition
+
+
+def output_names_missing(query: exp.Expr) -> list[int]:
+    """1-based positions of a query's select items that have no name (CREATE TABLE AS needs one)."""
+    first = query
+    while isinstance(first, exp.SetOperation):
+        first = first.this
+    if isinstance(first, exp.Subquery):
+        first = first.unnest()
+    if not isinstance(first, exp.Select):
+        return []
+    return [i for i, e in enumerate(first.expressions, 1) if not isinstance(e, exp.Star) and not e.output_name]
+
+
+def like_pattern(pattern: str) -> re.Pattern[str]:
+    """Athena's SHOW TABLES/DATABASES pattern: ``*`` any run of characters, ``|`` alternatives."""
+    options = [".*".join(re.escape(part) for part in option.split("*")) for option in pattern.split("|")]
+    return re.compile("|".join(f"(?:{o})" for o in options), re.IGNORECASE)
