@@ -282,8 +282,9 @@ def classify(sql: str) -> Statement:
 
 def table_name(table: exp.Table) -> TableName:
     """The lowercase name parts of a table reference (Athena folds identifiers, Glue stores lowercase)."""
-    meta = table.this.meta if isinstance(table.this, exp.Expr) else {}
-    position = (meta["line"], max(meta["col"] - len(table.name) + 1, 1)) if "line" in meta else None
+    meta = table.parts[0].meta if table.parts else {}
+    # Token meta: line, the column of the token's last character, and its start/end offsets.
+    position = (meta["line"], meta["col"] - (meta["end"] - meta["start"])) if "start" in meta else None
     return TableName(
         name=table.name.lower(),
         db=table.db.lower() or None,
@@ -320,6 +321,10 @@ def to_duckdb(tree: exp.Expr) -> str:
         # db.table.column references: the table part alone now names the bound view.
         column.set("db", None)
         column.set("catalog", None)
+    for approx in tree.find_all(exp.ApproxDistinct):
+        # Exact is within any approximation bound (and Trino's sketch is exact on small sets);
+        # DuckDB's HyperLogLog is off by several percent even on a few dozen values.
+        approx.replace(exp.Count(this=exp.Distinct(expressions=[approx.this])))
     try:
         return tree.sql(dialect="duckdb", unsupported_level=ErrorLevel.RAISE)
     except UnsupportedError as error:
@@ -352,6 +357,14 @@ _PRUNABLE = (
     exp.CurrentTimestamp,
     exp.DateAdd,
     exp.DateSub,
+    exp.Date,
+    exp.TsOrDsToDate,
+    exp.DateStrToDate,
+    exp.StrToDate,
+    exp.StrToTime,
+    exp.TimeToStr,
+    exp.DateTrunc,
+    exp.TimestampTrunc,
 )
 
 

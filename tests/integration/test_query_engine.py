@@ -193,3 +193,200 @@ def test_worker_subprocess(lake: Lake) -> None:
         if not o["Key"].endswith("_SUCCESS")
     )
     assert json.loads(lake.text((outcome.result_location or "") + ".metadata"))["columns"][1]["type"] == "bigint"
+
+
+def partition_bytes(lake: Lake, *days: str) -> int:
+    sizes = [
+        o["Size"]
+        for day in days
+        for o in lake.s3.list_objects_v2(Bucket=LAKE, Prefix=f"silver/events/dt={day}/")["Contents"]
+        if o["Key"].endswith(".parquet")
+    ]
+    return sum(sizes)
+
+
+@pytest.mark.parametrize(
+    ("where", "days"),
+    [
+        ("dt = '2024-07-01'", ["2024-07-01"]),
+        ("dt IN ('2024-07-01', '2024-07-03') AND qty > 2", ["2024-07-01", "2024-07-03"]),
+        ("e.dt BETWEEN '2024-07-02' AND '2024-07-09'", ["2024-07-02", "2024-07-03"]),
+        ("dt >= '2024-07-02' AND (ok OR qty > 5)", ["2024-07-02", "2024-07-03"]),
+        ("date(dt) > date '2024-07-02'", ["2024-07-03"]),
+        ("dt = '2024-07-01' OR qty = 3", DAYS),  # mixes a data column: no pruning
+    ],
+)
+def test_partition_pruning(lake: Lake, where: str, days: list[str]) -> None:
+    outcome = lake.run(f"SELECT e.event_id, e.dt FROM silver.events e WHERE {where} ORDER BY e.event_id")
+    assert outcome.data_scanned_bytes == partition_bytes(lake, *days)
+    table = lake.events_table()
+    sql_filter = {
+        "dt = '2024-07-01'": pc.equal(table["dt"], "2024-07-01"),
+        "dt IN ('2024-07-01', '2024-07-03') AND qty > 2": pc.and_(
+            pc.is_in(table["dt"], pa.array(["2024-07-01", "2024-07-03"])), pc.greater(table["qty"], 2)
+        ),
+        "e.dt BETWEEN '2024-07-02' AND '2024-07-09'": pc.greater_equal(table["dt"], "2024-07-02"),
+        "dt >= '2024-07-02' AND (ok OR qty > 5)": pc.and_(
+            pc.greater_equal(table["dt"], "2024-07-02"), pc.or_(table["ok"], pc.greater(table["qty"], 5))
+        ),
+        "date(dt) > date '2024-07-02'": pc.equal(table["dt"], "2024-07-03"),
+        "dt = '2024-07-01' OR qty = 3": pc.or_(pc.equal(table["dt"], "2024-07-01"), pc.equal(table["qty"], 3)),
+    }[where]
+    expected = table.filter(sql_filter).sort_by("event_id")
+    assert lake.rows(outcome) == [
+        [i, d] for i, d in zip(expected["event_id"].to_pylist(), expected["dt"].to_pylist(), strict=True)
+    ]
+
+
+def test_outer_join_side_is_not_pruned(lake: Lake) -> None:
+    """WHERE on the NULL-padded side of a LEFT JOIN must not prune it (it would turn misses into matches)."""
+    sql = (
+        "SELECT u.user_id, count(e.event_id) AS n FROM users u LEFT JOIN events e ON e.user_id = u.user_id "
+        "WHERE e.dt IS NULL OR e.dt = '2024-07-01' GROUP BY u.user_id ORDER BY u.user_id"
+    )
+    outcome = lake.run(sql)
+    assert outcome.data_scanned_bytes > partition_bytes(lake, "2024-07-01")
+    table = lake.events_table()
+    # Every user has events on every day, so only the 2024-07-01 matches survive the WHERE.
+    day = table.filter(pc.equal(table["dt"], "2024-07-01"))
+    counts = {u: day.filter(pc.equal(day["user_id"], u)).num_rows for u in ["u0", "u1", "u2", "u3"]}
+    assert lake.rows(outcome) == [[u, str(n)] for u, n in counts.items()]
+
+
+def test_select_star_columns_in_catalog_order(lake: Lake) -> None:
+    outcome = lake.run("SELECT * FROM awsdatacatalog.silver.events WHERE dt = '2024-07-03' ORDER BY event_id LIMIT 3")
+    assert [(c.name, c.type) for c in outcome.columns] == [
+        ("event_id", "varchar"),
+        ("user_id", "varchar"),
+        ("amount", "double"),
+        ("qty", "bigint"),
+        ("ok", "boolean"),
+        ("event_time", "timestamp"),
+        ("dt", "varchar"),
+    ]
+    expected = pa.concat_tables(lake.events["2024-07-03"]).sort_by("event_id").slice(0, 3).to_pylist()
+    for row, want in zip(lake.rows(outcome), expected, strict=True):
+        assert row[0] == want["event_id"] and row[1] == want["user_id"] and row[6] == "2024-07-03"
+        assert (float(row[2]) if row[2] else None) == want["amount"]
+        assert row[3] == str(want["qty"]) and row[4] == str(want["ok"]).lower()
+        assert row[5] == want["event_time"].strftime("%Y-%m-%d %H:%M:%S.000")
+
+
+def test_csv_nulls_and_quoting(lake: Lake) -> None:
+    outcome = lake.run("SELECT CAST(NULL AS varchar) AS a, '' AS b, 'say \"hi\", ok' AS c, 2.5e-7 AS d, true AS e")
+    assert lake.text(outcome.result_location or "").splitlines()[1] == ',"","say ""hi"", ok","2.5E-7","true"'
+
+
+def test_joins_windows_ctes_unions(lake: Lake) -> None:
+    sql = """
+        WITH totals AS (
+            SELECT user_id, sum(amount) AS total, approx_distinct(event_id) AS events
+            FROM events WHERE dt <= '2024-07-02' GROUP BY user_id
+        )
+        SELECT u.name, t.total, t.events, rank() OVER (ORDER BY t.total DESC) AS r
+        FROM totals t JOIN "SILVER"."Users" u ON u.user_id = t.user_id
+        UNION ALL
+        SELECT 'none', NULL, 0, 0 FROM events WHERE dt = '2024-07-09'
+        ORDER BY r
+    """
+    outcome = lake.run(sql)
+    table = lake.events_table()
+    table = table.filter(pc.less_equal(table["dt"], "2024-07-02"))
+    grouped = table.group_by("user_id").aggregate([("amount", "sum"), ("event_id", "count_distinct")])
+    by_user = {r["user_id"]: r for r in grouped.to_pylist() if r["user_id"] != "u4"}
+    ranked = sorted(by_user.values(), key=lambda r: -r["amount_sum"])
+    rows = lake.rows(outcome)
+    assert [r[0] for r in rows] == [f"User {r['user_id'][1]}" for r in ranked]
+    for row, want in zip(rows, ranked, strict=True):
+        assert float(row[1]) == pytest.approx(want["amount_sum"]) and int(row[2]) == want["event_id_count_distinct"]
+    assert [r[3] for r in rows] == ["1", "2", "3", "4"]
+    assert (
+        outcome.data_scanned_bytes
+        == partition_bytes(lake, "2024-07-01", "2024-07-02")
+        + lake.s3.head_object(Bucket=LAKE, Key="silver/users/users.parquet")["ContentLength"]
+    )
+
+
+def test_dates_and_integer_division(lake: Lake) -> None:
+    sql = (
+        "SELECT date_trunc('day', max(event_time)) AS d, date_format(min(event_time), '%Y-%m-%d %H:%i') AS f, "
+        "7 / 2 AS q, count(*) / 2 AS half, from_iso8601_timestamp('2024-07-01T10:00:00Z') AS iso "
+        "FROM events WHERE dt = '2024-07-02'"
+    )
+    outcome = lake.run(sql)
+    day = pa.concat_tables(lake.events["2024-07-02"])
+    first = pc.min(day["event_time"]).as_py()
+    assert lake.rows(outcome) == [
+        [
+            "2024-07-02 00:00:00.000",
+            first.strftime("%Y-%m-%d %H:%M"),
+            "3",
+            str(day.num_rows // 2),
+            "2024-07-01 10:00:00.000 UTC",
+        ]
+    ]
+    assert [c.type for c in outcome.columns] == [
+        "timestamp",
+        "varchar",
+        "integer",
+        "bigint",
+        "timestamp with time zone",
+    ]
+
+
+def test_empty_table_has_columns_and_no_rows(lake: Lake) -> None:
+    outcome = lake.run("SELECT * FROM empty")
+    assert lake.rows(outcome) == [] and outcome.data_scanned_bytes == 0
+    assert [c.name for c in outcome.columns] == [c["Name"] for c in EVENT_COLUMNS] + ["dt"]
+
+
+@pytest.mark.parametrize(
+    ("sql", "message"),
+    [
+        ("SELECT * FROM nope", "TABLE_NOT_FOUND: line 1:15: Table 'awsdatacatalog.silver.nope' does not exist"),
+        ("SELECT * FROM gold.events", "SCHEMA_NOT_FOUND: line 1:15: Schema 'gold' does not exist"),
+        ("SELECT nosuch FROM events", "COLUMN_NOT_FOUND: line 1:8: Column 'nosuch' cannot be resolved"),
+        ("SELECT 1 FROM", "SYNTAX_ERROR: line 1:"),
+        ("INSERT INTO events SELECT * FROM events", "NOT_SUPPORTED: INSERT is not supported on the local cloud"),
+        ("CREATE VIEW v AS SELECT 1", "NOT_SUPPORTED: CREATE VIEW is not supported on the local cloud"),
+        ("SELECT nosuchfn(1)", "FUNCTION_NOT_FOUND: line 1:8: Function 'nosuchfn' not registered"),
+        ("SELECT CAST('x' AS integer)", "INVALID_CAST_ARGUMENT: "),
+    ],
+)
+def test_errors(lake: Lake, sql: str, message: str) -> None:
+    outcome = lake.run(sql)
+    assert outcome.state == "FAILED" and outcome.error is not None
+    assert outcome.error.message.startswith(message), outcome.error.message
+    assert outcome.error.category == 2
+
+
+def test_scan_cutoff_fails_before_reading(lake: Lake) -> None:
+    outcome = lake.run("SELECT count(*) FROM events", scan_cutoff_bytes=partition_bytes(lake, *DAYS) - 1)
+    assert outcome.state == "FAILED" and outcome.error is not None
+    assert "exceeded the data scanned limit" in outcome.error.message and outcome.data_scanned_bytes == 0
+    assert (
+        lake.run(
+            "SELECT count(*) FROM events WHERE dt = '2024-07-01'", scan_cutoff_bytes=partition_bytes(lake, "2024-07-01")
+        ).state
+        == "SUCCEEDED"
+    )
+
+
+def text_lines(lake: Lake, outcome: QueryOutcome) -> list[str]:
+    assert outcome.state == "SUCCEEDED", outcome.error
+    assert (outcome.result_location or "").endswith(".txt")
+    return lake.text(outcome.result_location or "").splitlines()
+
+
+def test_show_and_describe(lake: Lake) -> None:
+    assert text_lines(lake, lake.run("SHOW TABLES")) == ["empty", "events", "users"]
+    assert text_lines(lake, lake.run("SHOW TABLES IN silver 'e*|us*'")) == ["empty", "events", "users"]
+    assert text_lines(lake, lake.run("SHOW TABLES 'ev*'")) == ["events"]
+    assert text_lines(lake, lake.run("SHOW PARTITIONS silver.events")) == [f"dt={d}" for d in DAYS]
+    assert text_lines(lake, lake.run("SHOW COLUMNS IN events")) == [c["Name"] for c in EVENT_COLUMNS] + ["dt"]
+    assert "silver" in text_lines(lake, lake.run("SHOW DATABASES"))
+    describe = lake.run("DESCRIBE events")
+    assert describe.statement_type == "UTILITY"
+    lines = [line.split("\t") for line in text_lines(lake, describe)]
+    assert [(f[0].strip(), f[1].strip()) for f in lines[:6]] == [(c["Name"], c["Type"]) for c in EVENT_COLUMNS]
+    assert lines[-1][0].strip() == "dt" and "# Partition Information" in lines[8][0]
