@@ -101,6 +101,8 @@ class TransformSettings:
     #: The work queue: units over an invocation's byte budget go back to it as new messages (so
     #: waiting does not use up their receives). Empty: they are reported as batch item failures.
     queue_url: str = _env("QUEUE_URL", default="")
+    #: Attempts per SendMessageBatch when handing units back (as for ingest's sends).
+    send_attempts: int = _env("SEND_ATTEMPTS", kind=int, default=IngestSettings.send_attempts)
     #: An OPEN batch older than this is dead and may be taken over: it must exceed the function's
     #: timeout (90 s) by enough that a killed invocation's last requests have landed: 900 s.
     batch_lease_seconds: int = _env("BATCH_LEASE_SECONDS", kind=int, default=900)
@@ -156,6 +158,8 @@ class TransformSettings:
             raise SettingsError("MAX_LINE_BYTES must be at least 1024")
         if self.parse_block_bytes < self.max_line_bytes:
             raise SettingsError("PARSE_BLOCK_BYTES must be at least MAX_LINE_BYTES")
+        if self.send_attempts < 1:
+            raise SettingsError("SEND_ATTEMPTS must be at least 1")
         if self.batch_lease_seconds < 60:
             raise SettingsError("BATCH_LEASE_SECONDS must be at least 60 (and exceed the function timeout)")
         if self.partition_event_debounce_seconds < 0:

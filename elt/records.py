@@ -17,6 +17,7 @@ checks both paths agree on arbitrary records.
 from __future__ import annotations
 
 import bisect
+import functools
 import json
 import re
 import sys
@@ -404,19 +405,25 @@ class Lineage:
     def event_time_max(self) -> pa.Array:
         return self._per_row([s.ctx.event_time_max for s in self.segments], UTC_TIMESTAMP)
 
-    def columns(self, mask: pa.Array) -> list[pa.Array]:
-        """The lineage columns (_source_uri, _source_version, _source_line, _ingested_at) of the
-        rows ``mask`` selects."""
+    @functools.cached_property
+    def _decoded(self) -> list[pa.Array]:
+        """The lineage columns of every row, decoded once: a block shared by several record types
+        is masked once per type."""
         first = self._per_row(
             [s.first_line - o for s, o in zip(self.segments, self.offsets[:-1], strict=True)], pa.int64()
         )
         lines = pc.add(first, pc.subtract(pc.cumulative_sum(pa.repeat(pa.scalar(1, pa.int64()), self.rows)), 1))
         return [
-            self._per_row([s.ctx.uri for s in self.segments], pa.string()).filter(mask),
-            self._per_row([s.ctx.version for s in self.segments], pa.string()).filter(mask),
-            lines.filter(mask),
-            self._per_row([s.ctx.ingested_at for s in self.segments], UTC_TIMESTAMP).filter(mask),
+            self._per_row([s.ctx.uri for s in self.segments], pa.string()),
+            self._per_row([s.ctx.version for s in self.segments], pa.string()),
+            lines,
+            self._per_row([s.ctx.ingested_at for s in self.segments], UTC_TIMESTAMP),
         ]
+
+    def columns(self, mask: pa.Array) -> list[pa.Array]:
+        """The lineage columns (_source_uri, _source_version, _source_line, _ingested_at) of the
+        rows ``mask`` selects."""
+        return [column.filter(mask) for column in self._decoded]
 
     def locate(self, row: int) -> tuple[int, int]:
         """(segment index, line number) of a row of the shared block."""

@@ -51,7 +51,9 @@ def retract(
     for directory in sorted(by_directory):
         ledger.acquire_lease(directory, holder, LEASE_WAIT_SECONDS)
         try:
-            keys = by_directory[directory] | set(_compacted_files(s3, bucket, directory))
+            keys = set(by_directory[directory])
+            if any(key.endswith(".parquet") for key in keys):  # only silver partitions are compacted
+                keys |= set(_compacted_files(s3, bucket, directory))
             for key in sorted(keys):
                 n = rewrite_without(s3, bucket, key, wanted[directory])
                 if n:

@@ -48,7 +48,7 @@ announce = PartitionPublisher(
 def requeue(units: list[WorkUnit]) -> None:
     """Units over the invocation's byte budget go back as new messages (their receive counts
     start again), when the queue is known."""
-    send_units(units, sqs=sqs, queue_url=settings.queue_url, attempts=4)
+    send_units(units, sqs=sqs, queue_url=settings.queue_url, attempts=settings.send_attempts)
 
 
 @logger.inject_lambda_context
