@@ -752,7 +752,7 @@ def _write_parquet(
     ctx: Context, cursor: duckdb.DuckDBPyConnection, columns: list[tuple[str, str]], compression: str
 ) -> tuple[Path, int]:
     path, rows = ctx.workdir / "ctas.parquet", 0
-    reader = cursor.fetch_record_batch(100_000)
+    reader = cursor.to_arrow_reader(100_000)
     # Lowercase names, and sums (HUGEINT in DuckDB) as the bigint the catalog says; overflow fails the cast.
     fields = [
         pa.field(name, pa.int64() if duck == "HUGEINT" else reader.schema.field(i).type)

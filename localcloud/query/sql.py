@@ -415,7 +415,9 @@ def output_names_missing(query: exp.Expr) -> list[int]:
         first = first.unnest()
     if not isinstance(first, exp.Select):
         return []
-    return [i for i, e in enumerate(first.expressions, 1) if not isinstance(e, exp.Star) and not e.output_name]
+    # Trino names a select item only by its alias or the column (or field) it dereferences.
+    named = exp.Alias | exp.Column | exp.Star | exp.Dot
+    return [i for i, e in enumerate(first.expressions, 1) if not isinstance(e, named)]
 
 
 def like_pattern(pattern: str) -> re.Pattern[str]:

@@ -390,3 +390,122 @@ def test_show_and_describe(lake: Lake) -> None:
     lines = [line.split("\t") for line in text_lines(lake, describe)]
     assert [(f[0].strip(), f[1].strip()) for f in lines[:6]] == [(c["Name"], c["Type"]) for c in EVENT_COLUMNS]
     assert lines[-1][0].strip() == "dt" and "# Partition Information" in lines[8][0]
+
+
+def make_clicks(lake: Lake, name: str, days: list[str]) -> pa.Table:
+    """A partitioned table whose partitions are on S3 but not (yet) in the catalog."""
+    create_table(lake, name, [{"Name": "n", "Type": "bigint"}], partitioned=True)
+    for i, day in enumerate(days):
+        lake.put_parquet(f"silver/{name}/dt={day}/data.parquet", pa.table({"n": pa.array([i, i + 10], pa.int64())}))
+    lake.s3.put_object(Bucket=LAKE, Key=f"silver/{name}/_tmp/dt=2024-01-01/x.parquet", Body=b"ignored")
+    return pa.table({"n": [n for i in range(len(days)) for n in (i, i + 10)]})
+
+
+def test_msck_repair_registers_new_partitions(lake: Lake) -> None:
+    make_clicks(lake, "clicks", ["2024-07-01", "2024-07-02"])
+    lake.glue.create_partition(
+        DatabaseName=DB,
+        TableName="clicks",
+        PartitionInput={
+            "Values": ["2024-07-01"],
+            "StorageDescriptor": {"Location": f"s3://{LAKE}/silver/clicks/dt=2024-07-01/"},
+        },
+    )
+    outcome = lake.run("MSCK REPAIR TABLE clicks")
+    assert outcome.statement_type == "DDL"
+    assert text_lines(lake, outcome)[-1] == "Repair: Added partition to metastore clicks:dt=2024-07-02"
+    added = lake.glue.get_partition(DatabaseName=DB, TableName="clicks", PartitionValues=["2024-07-02"])["Partition"]
+    assert added["StorageDescriptor"]["Location"] == f"s3://{LAKE}/silver/clicks/dt=2024-07-02/"
+    assert added["StorageDescriptor"]["SerdeInfo"] == PARQUET_SD["SerdeInfo"]
+    assert text_lines(lake, lake.run("SHOW PARTITIONS clicks")) == ["dt=2024-07-01", "dt=2024-07-02"]
+    assert lake.rows(lake.run("SELECT sum(n) FROM clicks")) == [["22"]]
+    assert text_lines(lake, lake.run("MSCK REPAIR TABLE clicks")) == []
+
+
+def test_alter_table_add_and_drop_partitions(lake: Lake) -> None:
+    make_clicks(lake, "views", ["2024-07-01", "2024-07-02", "2024-07-03"])
+    add = "ALTER TABLE views ADD PARTITION (dt='2024-07-01') PARTITION (dt = '2024-07-03') LOCATION 's3://{}/silver/views/dt=2024-07-03/'"
+    assert lake.run(add.format(LAKE)).state == "SUCCEEDED"
+    assert lake.rows(lake.run("SELECT n FROM views ORDER BY n")) == [["0"], ["2"], ["10"], ["12"]]
+    again = lake.run("ALTER TABLE views ADD PARTITION (dt='2024-07-01')")
+    assert again.state == "FAILED" and again.error is not None and "AlreadyExists" in again.error.message
+    assert lake.run("ALTER TABLE views ADD IF NOT EXISTS PARTITION (dt='2024-07-01')").state == "SUCCEEDED"
+    assert lake.run("ALTER TABLE silver.views DROP PARTITION (dt='2024-07-01')").state == "SUCCEEDED"
+    assert text_lines(lake, lake.run("SHOW PARTITIONS views")) == ["dt=2024-07-03"]
+    missing = lake.run("ALTER TABLE views DROP PARTITION (dt='2024-07-01')")
+    assert (
+        missing.state == "FAILED"
+        and lake.run("ALTER TABLE views DROP IF EXISTS PARTITION (dt='2024-07-01')").state == "SUCCEEDED"
+    )
+    bad = lake.run("ALTER TABLE views ADD PARTITION (day='x')")
+    assert bad.state == "FAILED"
+
+
+def test_ctas_as_awswrangler_sends_it(lake: Lake) -> None:
+    query = (
+        "SELECT user_id, sum(qty) AS total, max(event_time) AS last_seen, avg(amount) AS mean "
+        "FROM events GROUP BY user_id"
+    )
+    sql = f'CREATE TABLE "silver"."temp_table_0a1b"\nWITH(\n    format = \'PARQUET\'\n)\nAS {query}'
+    outcome = lake.run(sql)
+    assert outcome.state == "SUCCEEDED", outcome.error
+    assert outcome.statement_type == "DDL" and outcome.data_scanned_bytes == partition_bytes(lake, *DAYS)
+    manifest = lake.text(outcome.manifest_location or "")
+    assert outcome.manifest_location == f"{OUTPUT}tables/{request_id(outcome)}-manifest.csv"
+    [data_uri] = manifest.splitlines()
+    assert data_uri.startswith(f"{OUTPUT}tables/")
+    written = pq.read_table(
+        io.BytesIO(lake.s3.get_object(Bucket=RESULTS, Key=data_uri[len(f"s3://{RESULTS}/") :])["Body"].read())
+    )
+    table = lake.events_table()
+    expected = table.group_by("user_id").aggregate([("qty", "sum"), ("event_time", "max"), ("amount", "mean")])
+    got = {r["user_id"]: r for r in written.to_pylist()}
+    for want in expected.to_pylist():
+        row = got[want["user_id"]]
+        assert row["total"] == want["qty_sum"] and row["mean"] == pytest.approx(want["amount_mean"])
+        assert row["last_seen"] == want["event_time_max"].replace(tzinfo=None)
+    glue_table = lake.glue.get_table(DatabaseName=DB, Name="temp_table_0a1b")["Table"]
+    assert [(c["Name"], c["Type"]) for c in glue_table["StorageDescriptor"]["Columns"]] == [
+        ("user_id", "string"),
+        ("total", "bigint"),
+        ("last_seen", "timestamp"),
+        ("mean", "double"),
+    ]
+    assert glue_table["StorageDescriptor"]["SerdeInfo"]["SerializationLibrary"].endswith("ParquetHiveSerDe")
+    back = lake.rows(lake.run("SELECT user_id, total FROM temp_table_0a1b ORDER BY user_id"))
+    assert back == [[r["user_id"], str(r["qty_sum"])] for r in expected.sort_by("user_id").to_pylist()]
+    exists = lake.run(sql)
+    assert exists.error is not None and exists.error.message.startswith("ALREADY_EXISTS")
+    assert lake.run("DROP TABLE temp_table_0a1b").state == "SUCCEEDED"
+    assert lake.run("SELECT 1 FROM temp_table_0a1b").state == "FAILED"
+    assert lake.s3.head_object(Bucket=RESULTS, Key=data_uri[len(f"s3://{RESULTS}/") :])  # the data stays
+    assert lake.run("DROP TABLE IF EXISTS temp_table_0a1b").state == "SUCCEEDED"
+
+
+def request_id(outcome: QueryOutcome) -> str:
+    return (outcome.result_location or "").rsplit("/", 1)[1].split(".")[0]
+
+
+def test_ctas_external_location_and_refusals(lake: Lake) -> None:
+    location = f"s3://{LAKE}/ctas/daily/"
+    sql = (
+        f"CREATE TABLE daily WITH (format='PARQUET', external_location='{location}', write_compression='SNAPPY') "
+        "AS SELECT dt, count(*) AS n FROM events GROUP BY dt"
+    )
+    assert lake.run(sql).state == "SUCCEEDED"
+    assert lake.rows(lake.run("SELECT dt, n FROM daily ORDER BY dt")) == [
+        [d, str(sum(t.num_rows for t in lake.events[d]))] for d in DAYS
+    ]
+    refusals = {
+        "CREATE TABLE t1 AS SELECT 1": "COLUMN_NAME_NOT_SPECIFIED",
+        "CREATE TABLE t2 AS SELECT 1 AS a, 2 AS A": "DUPLICATE_COLUMN_NAME",
+        "CREATE TABLE t3 WITH (partitioned_by = ARRAY['dt']) AS SELECT 'x' AS dt": "NOT_SUPPORTED",
+        f"CREATE TABLE t4 WITH (external_location='{location}') AS SELECT 1 AS a": "HIVE_PATH_ALREADY_EXISTS",
+        "CREATE TABLE t5 WITH (format='ORC') AS SELECT 1 AS a": "NOT_SUPPORTED",
+    }
+    for statement, code in refusals.items():
+        outcome = lake.run(statement)
+        assert outcome.error is not None and outcome.error.message.startswith(code), (statement, outcome.error)
+    empty = lake.run("CREATE TABLE nodata AS SELECT event_id FROM events WITH NO DATA")
+    assert empty.state == "SUCCEEDED" and lake.text(empty.manifest_location or "") == ""
+    assert lake.rows(lake.run("SELECT * FROM nodata")) == []
