@@ -41,6 +41,7 @@ TOGGLES = (
     "ge_quarantine_enabled",
     "observability_enabled",
     "athena_enabled",
+    "redshift_enabled",
 )
 
 _HCL_OPTIONS = SerializationOptions(

@@ -382,7 +382,14 @@ def test_cross_service_invocations_name_their_source(module_configs: dict[str, C
 #: CreateCrawler fail ("Service is unable to assume role") and job runs fail to start; only a
 #: principal allowed iam:PassRole can hand Glue the role. Lambda's execution roles are assumed
 #: by the function itself (no confused deputy: the function and role are in one account).
-TRUST_WITHOUT_SOURCE_ACCOUNT = {"glue.amazonaws.com", "lambda.amazonaws.com"}
+#: Redshift documents the Spectrum/COPY role's trust as the plain principal too; the role is only
+#: used by a namespace it was attached to, which takes iam:PassRole in this account.
+TRUST_WITHOUT_SOURCE_ACCOUNT = {
+    "glue.amazonaws.com",
+    "lambda.amazonaws.com",
+    "redshift.amazonaws.com",
+    "redshift-serverless.amazonaws.com",
+}
 
 
 def test_service_roles_trust_as_each_service_documents(module_configs: dict[str, Config]) -> None:
@@ -398,7 +405,7 @@ def test_service_roles_trust_as_each_service_documents(module_configs: dict[str,
                 seen[service] = conditioned
                 expected = service not in TRUST_WITHOUT_SOURCE_ACCOUNT
                 assert conditioned == expected, f"{name}.{label}: {service} with aws:SourceAccount={conditioned}"
-    assert set(seen) == {"glue.amazonaws.com", "lambda.amazonaws.com", "states.amazonaws.com", "events.amazonaws.com"}
+    assert set(seen) == {"states.amazonaws.com", "events.amazonaws.com"} | TRUST_WITHOUT_SOURCE_ACCOUNT
 
 
 # ------------------------------------------------------------------------------------------------

@@ -41,6 +41,7 @@ TOGGLED_MODULES = {
     "ge_workflow_enabled": "ge_gate",
     "observability_enabled": "observability",
     "athena_enabled": "athena",
+    "redshift_enabled": "redshift",
 }
 # Toggle -> (pipeline module call, its argument, module dir, resources/modules counted by it).
 FORWARDED_TOGGLES = {

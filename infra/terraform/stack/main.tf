@@ -54,6 +54,11 @@ module "pipeline" {
   ge_notification_email_addresses  = var.ge_notification_email_addresses
   observability_enabled            = var.observability_enabled
   athena_enabled                   = var.athena_enabled
+  redshift_enabled                 = var.redshift_enabled
+  redshift_base_capacity           = var.redshift_base_capacity
+  redshift_schema_name             = var.redshift_schema_name
+  redshift_subnet_ids              = var.redshift_subnet_ids
+  redshift_security_group_ids      = var.redshift_security_group_ids
 
   alarm_email_addresses            = var.alarm_email_addresses
   alarm_oldest_message_age_seconds = var.alarm_oldest_message_age_seconds

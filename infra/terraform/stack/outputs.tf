@@ -96,6 +96,21 @@ output "athena_workgroup" {
   value       = module.pipeline.athena_workgroup
 }
 
+output "redshift_workgroup_name" {
+  description = "Redshift Serverless workgroup, the Data API's WorkgroupName (null when off)."
+  value       = module.pipeline.redshift_workgroup_name
+}
+
+output "redshift_database" {
+  description = "Redshift database holding the external schema (null when off)."
+  value       = module.pipeline.redshift_database
+}
+
+output "redshift_external_schema" {
+  description = "Redshift external schema over the silver tables (null when off)."
+  value       = module.pipeline.redshift_external_schema
+}
+
 output "partition_event" {
   description = "source and detail-type of the \"silver partition ready\" events."
   value       = module.pipeline.partition_event

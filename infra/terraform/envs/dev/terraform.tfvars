@@ -42,6 +42,8 @@ ge_quarantine_enabled         = true
 catalog_registration_enabled  = true
 observability_enabled         = true
 athena_enabled                = true
+# Off: a Redshift Serverless workgroup bills RPU-hours for queries; turn on to query silver from Redshift.
+redshift_enabled = false
 
 # Alarms: dev is fed irregularly, so silence is not an alarm there.
 alarm_oldest_message_age_seconds = 1800

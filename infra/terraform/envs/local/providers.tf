@@ -21,20 +21,22 @@ provider "aws" {
   s3_use_path_style          = true
 
   endpoints {
-    athena     = var.local_endpoint
-    cloudwatch = var.local_endpoint
-    dynamodb   = var.local_endpoint
-    events     = var.local_endpoint
-    glue       = var.local_endpoint
-    iam        = var.local_endpoint
-    kms        = var.local_endpoint
-    lambda     = var.local_endpoint
-    logs       = var.local_endpoint
-    s3         = var.local_endpoint
-    sfn        = var.local_endpoint
-    sns        = var.local_endpoint
-    sqs        = var.local_endpoint
-    sts        = var.local_endpoint
+    athena             = var.local_endpoint
+    cloudwatch         = var.local_endpoint
+    dynamodb           = var.local_endpoint
+    events             = var.local_endpoint
+    glue               = var.local_endpoint
+    iam                = var.local_endpoint
+    kms                = var.local_endpoint
+    lambda             = var.local_endpoint
+    logs               = var.local_endpoint
+    redshiftdata       = var.local_endpoint
+    redshiftserverless = var.local_endpoint
+    s3                 = var.local_endpoint
+    sfn                = var.local_endpoint
+    sns                = var.local_endpoint
+    sqs                = var.local_endpoint
+    sts                = var.local_endpoint
   }
 
   default_tags {

@@ -47,6 +47,7 @@ ge_quarantine_enabled         = true
 catalog_registration_enabled  = true
 observability_enabled         = true
 athena_enabled                = true
+redshift_enabled              = false
 
 # Alarms: nobody watches the local cloud's silence.
 alarm_oldest_message_age_seconds = 1800

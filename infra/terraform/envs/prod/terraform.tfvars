@@ -42,6 +42,7 @@ ge_quarantine_enabled         = true
 catalog_registration_enabled  = false
 observability_enabled         = true
 athena_enabled                = true
+redshift_enabled              = false
 
 # Alarms (subscribe on-call addresses with alarm_email_addresses = ["..."])
 alarm_oldest_message_age_seconds = 900

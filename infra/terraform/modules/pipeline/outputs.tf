@@ -103,6 +103,21 @@ output "athena_workgroup" {
   value       = one(module.athena[*].workgroup_name)
 }
 
+output "redshift_workgroup_name" {
+  description = "Redshift Serverless workgroup, the Data API's WorkgroupName (null when redshift_enabled = false)."
+  value       = one(module.redshift[*].workgroup_name)
+}
+
+output "redshift_database" {
+  description = "Redshift database holding the external schema (null when redshift_enabled = false)."
+  value       = one(module.redshift[*].database_name)
+}
+
+output "redshift_external_schema" {
+  description = "Redshift external schema over the silver tables (null when redshift_enabled = false)."
+  value       = one(module.redshift[*].external_schema_name)
+}
+
 output "partition_event" {
   description = "source and detail-type of the \"silver partition ready\" events the GE gate listens for."
   value = {

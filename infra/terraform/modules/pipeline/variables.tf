@@ -576,6 +576,41 @@ variable "athena_enabled" {
   default     = true
 }
 
+variable "redshift_enabled" {
+  description = "Redshift Serverless namespace and workgroup with an external schema over the silver tables (needs glue_enabled)."
+  type        = bool
+  nullable    = false
+  default     = false
+}
+
+variable "redshift_base_capacity" {
+  description = "Base capacity of the Redshift Serverless workgroup in RPUs (8 to 1024, in steps of 8)."
+  type        = number
+  nullable    = false
+  default     = 8
+}
+
+variable "redshift_schema_name" {
+  description = "Name of the Redshift external schema over the silver tables."
+  type        = string
+  nullable    = false
+  default     = "silver"
+}
+
+variable "redshift_subnet_ids" {
+  description = "Subnets of the Redshift workgroup's endpoint; empty = the default VPC's."
+  type        = list(string)
+  nullable    = false
+  default     = []
+}
+
+variable "redshift_security_group_ids" {
+  description = "Security groups of the Redshift workgroup's endpoint; empty = the VPC's default group."
+  type        = list(string)
+  nullable    = false
+  default     = []
+}
+
 # ---------------------------------------------------------------------------------------------
 # Alarms
 # ---------------------------------------------------------------------------------------------
