@@ -40,6 +40,7 @@ from localcloud.query.contract import (
 )
 from localcloud.query.sql import (
     DEFAULT_CATALOG,
+    DIVISION_BY_ZERO,
     NOT_FOUND_TYPE,
     AlterPartitions,
     Ctas,
@@ -865,6 +866,8 @@ def duckdb_error(error: duckdb.Error, sql: str) -> QueryError:
     if function:
         name = function[1]
         return QueryError("FUNCTION_NOT_FOUND", f"Function '{name}' not registered", position=_position_of(sql, name))
+    if message == DIVISION_BY_ZERO:
+        return QueryError("DIVISION_BY_ZERO", message)
     if isinstance(error, duckdb.OutOfMemoryException):
         message = f"Query exhausted resources at this scale factor ({message})"
     for kind, code, category in _DUCK_ERRORS:

@@ -20,6 +20,7 @@ from localcloud.query.contract import USER_ERROR, AthenaError
 #: Athena's ErrorType codes as the contract documents them (syntax, "not found"; 0 otherwise).
 SYNTAX_ERROR_TYPE, NOT_FOUND_TYPE = 1100, 1101
 DEFAULT_CATALOG = "awsdatacatalog"
+DIVISION_BY_ZERO = "Division by zero"
 
 
 class QueryError(Exception):
@@ -213,11 +214,17 @@ def _utility(text: str) -> Statement | None:
     return None
 
 
+def _token_text(match: re.Match[str]) -> str:
+    return "<EOF>" if match[1] == "SENTINEL" else f"'{match[2]}'"
+
+
 def _syntax_error(error: ParseError | TokenError) -> QueryError:
     details = getattr(error, "errors", None) or [{}]
     first = details[0]
     line, col = first.get("line") or 1, first.get("col") or 1
     message = first.get("description") or str(error).splitlines()[0]
+    # sqlglot names tokens by their repr; Athena quotes the text, and <EOF> for the end of input.
+    message = re.sub(r"<Token token_type: TokenType\.(\w+), text: (.*?), line: .*?>", _token_text, message)
     return QueryError("SYNTAX_ERROR", message, position=(line, col), error_type=SYNTAX_ERROR_TYPE)
 
 
@@ -308,11 +315,22 @@ def catalog_tables(tree: exp.Expr) -> list[exp.Table]:
 
 def bind_view(table: exp.Table, view: str) -> None:
     """Point a catalog table reference at a DuckDB view, keeping the name it is referred to by."""
-    alias = table.alias or table.name
+    alias = table.args.get("alias") or exp.TableAlias(this=table.this.copy())
     table.set("this", exp.to_identifier(view))
     table.set("db", None)
     table.set("catalog", None)
-    table.set("alias", exp.TableAlias(this=exp.to_identifier(alias)))
+    table.set("alias", alias)
+
+
+def _guard_division(tree: exp.Expr) -> None:
+    """Trino fails a division by zero; DuckDB answers NULL, so make the zero divisor an error."""
+    for node in list(tree.find_all(exp.Div, exp.Mod)):
+        divisor = node.expression
+        if isinstance(divisor, exp.Literal) and divisor.is_number and float(divisor.this) != 0:
+            continue  # the common x / 2: nothing to guard
+        fail = exp.Anonymous(this="error", expressions=[exp.Literal.string(DIVISION_BY_ZERO)])
+        zero = exp.EQ(this=divisor.copy(), expression=exp.Literal.number(0))
+        node.set("expression", exp.paren(exp.case().when(zero, fail).else_(divisor.copy()), copy=False))
 
 
 def to_duckdb(tree: exp.Expr) -> str:
@@ -321,6 +339,7 @@ def to_duckdb(tree: exp.Expr) -> str:
         # db.table.column references: the table part alone now names the bound view.
         column.set("db", None)
         column.set("catalog", None)
+    _guard_division(tree)
     for approx in tree.find_all(exp.ApproxDistinct):
         # Exact is within any approximation bound (and Trino's sketch is exact on small sets);
         # DuckDB's HyperLogLog is off by several percent even on a few dozen values.
