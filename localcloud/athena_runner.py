@@ -20,7 +20,6 @@ import contextlib
 import logging
 import os
 import re
-import signal
 import subprocess
 import sys
 import threading
@@ -135,14 +134,13 @@ class AthenaRunner:
         with self.lock:
             if execution.state != "QUEUED" or self.stopping.is_set():
                 return None
-            # Its own session: a kill reaches whatever the engine started.
+            # In the emulator's process group, so `python -m localcloud down` stops it too.
             execution.process = subprocess.Popen(
                 [sys.executable, "-m", WORKER_MODULE],
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.PIPE,
                 text=True,
-                start_new_session=True,
                 env={**os.environ, **self.settings.client_env()},
             )
             execution.state, execution.started = "RUNNING", time.time()
@@ -270,8 +268,8 @@ def split_s3_uri(uri: str) -> tuple[str, str]:
 
 
 def kill(process: subprocess.Popen[str]) -> None:
-    with contextlib.suppress(ProcessLookupError, PermissionError):  # already gone
-        os.killpg(process.pid, signal.SIGKILL)
+    with contextlib.suppress(ProcessLookupError):  # already gone
+        process.kill()
 
 
 def parse_outcome(stdout: str) -> QueryOutcome | None:
