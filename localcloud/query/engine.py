@@ -60,6 +60,7 @@ from localcloud.query.sql import (
     classify,
     like_pattern,
     not_supported,
+    output_names,
     output_names_missing,
     partition_filter,
     table_name,
@@ -195,9 +196,11 @@ class Result:
 
 
 def split_uri(uri: str) -> tuple[str, str]:
-    if not uri.startswith("s3://"):
+    """Bucket and key of an S3 location (Hive's s3a:// and s3n:// spellings too)."""
+    scheme, sep, rest = uri.partition("://")
+    if not sep or scheme.lower() not in ("s3", "s3a", "s3n"):
         raise QueryError("INVALID_TABLE_PROPERTY", f"Not an S3 location: '{uri}'")
-    bucket, _, key = uri[5:].partition("/")
+    bucket, _, key = rest.partition("/")
     return bucket, key
 
 
@@ -205,7 +208,7 @@ def _list_objects(s3: Any, uri: str) -> Iterable[dict[str, Any]]:
     bucket, prefix = split_uri(uri)
     for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
         for obj in page.get("Contents", []):
-            obj["Uri"] = f"s3://{bucket}/{obj['Key']}"
+            obj["Uri"] = f"s3://{bucket}/{obj['Key']}"  # one spelling, so each object is counted once
             obj["Relative"] = obj["Key"][len(prefix) :]
             yield obj
 
@@ -319,8 +322,10 @@ def table_files(ctx: Context, table: CatalogTable, where: Any) -> list[DataFile]
     if not table.keys:
         return _data_files(ctx.s3, table.location)
     files: list[DataFile] = []
+    keys = [k for k, _ in table.keys]
     for partition in _prune(ctx, table, _partitions(ctx, table), where):
-        location = (partition.get("StorageDescriptor") or {}).get("Location") or ""
+        default = table.location + _partition_path(keys, partition["Values"])
+        location = (partition.get("StorageDescriptor") or {}).get("Location") or default
         files += _data_files(ctx.s3, location, tuple(partition["Values"]))
     return files
 
@@ -506,7 +511,7 @@ def _put(ctx: Context, uri: str, body: str) -> None:
     ctx.s3.put_object(Bucket=bucket, Key=key, Body=body.encode())
 
 
-def write_query_result(ctx: Context, cursor: duckdb.DuckDBPyConnection) -> Result:
+def write_query_result(ctx: Context, cursor: duckdb.DuckDBPyConnection, names: list[str]) -> Result:
     """``<output><id>.csv`` with a header row, and ``<id>.csv.metadata``.
 
     Real Athena's ``.metadata`` is a binary document only Athena itself reads back (for
@@ -514,7 +519,7 @@ def write_query_result(ctx: Context, cursor: duckdb.DuckDBPyConnection) -> Resul
     local Athena API if it wants to.
     """
     description = cursor.description or []
-    columns = [athena_column(d[0].lower(), str(d[1])) for d in description]
+    columns = [athena_column(name, str(d[1])) for name, d in zip(names, description, strict=True)]
     formatters = [_formatter(str(d[1])) for d in description]
     path, rows = ctx.workdir / "result.csv", 0
     with path.open("w", encoding="utf-8", newline="") as out:
@@ -544,11 +549,12 @@ def write_text_result(ctx: Context, columns: list[str], lines: list[str]) -> Res
 
 def run_select(ctx: Context, statement: Query) -> Result:
     cursor = ctx.con.execute(bind_tables(ctx, statement.tree))
-    return write_query_result(ctx, cursor)
+    names = output_names(statement.tree, [d[0] for d in cursor.description or []])
+    return write_query_result(ctx, cursor, names)
 
 
 def show_tables(ctx: Context, statement: ShowTables) -> Result:
-    db = statement.db or ctx.request.database.lower()
+    db, _ = _resolve(ctx, TableName(name="", db=statement.db))
     _require_database(ctx, db, None)
     pages = ctx.glue.get_paginator("get_tables").paginate(DatabaseName=db)
     names = sorted(t["Name"] for page in pages for t in page.get("TableList", []))
@@ -743,7 +749,7 @@ def _check_ctas_target(ctx: Context, statement: Ctas) -> tuple[str, str]:
 def _ctas_columns(statement: Ctas, description: list[Any]) -> list[tuple[str, str]]:
     if missing := output_names_missing(statement.query):
         raise QueryError("COLUMN_NAME_NOT_SPECIFIED", f"Column name not specified at position {missing[0]}")
-    names = [d[0].lower() for d in description]
+    names = [n.lower() for n in output_names(statement.query, [d[0] for d in description])]
     if duplicate := next((n for i, n in enumerate(names) if n in names[:i]), None):
         raise QueryError("DUPLICATE_COLUMN_NAME", f"Column name '{duplicate}' specified more than once")
     return [(name, str(d[1])) for name, d in zip(names, description, strict=True)]

@@ -425,18 +425,51 @@ def partition_filter(table: exp.Table, keys: list[str]) -> exp.Expr | None:
     return condition
 
 
+def _first_select(query: exp.Expr) -> exp.Select | None:
+    """The block that names a query's columns (the first of a UNION's)."""
+    node = query
+    while isinstance(node, exp.SetOperation | exp.Subquery):
+        node = node.this
+    return node if isinstance(node, exp.Select) else None
+
+
+def _is_star(item: exp.Expr) -> bool:
+    return isinstance(item, exp.Star) or (isinstance(item, exp.Column) and isinstance(item.this, exp.Star))
+
+
+def _item_name(item: exp.Expr) -> str | None:
+    """Trino names a select item by its alias or the column (or field) it dereferences, as written."""
+    if isinstance(item, exp.Alias | exp.Column | exp.Dot):
+        return item.alias_or_name or None
+    return None
+
+
 def output_names_missing(query: exp.Expr) -> list[int]:
     """1-based positions of a query's select items that have no name (CREATE TABLE AS needs one)."""
-    first = query
-    while isinstance(first, exp.SetOperation):
-        first = first.this
-    if isinstance(first, exp.Subquery):
-        first = first.unnest()
-    if not isinstance(first, exp.Select):
-        return []
-    # Trino names a select item only by its alias or the column (or field) it dereferences.
-    named = exp.Alias | exp.Column | exp.Star | exp.Dot
-    return [i for i, e in enumerate(first.expressions, 1) if not isinstance(e, named)]
+    first = _first_select(query)
+    items = first.expressions if first else []
+    return [i for i, e in enumerate(items, 1) if not _is_star(e) and _item_name(e) is None]
+
+
+def output_names(query: exp.Expr, produced: list[str]) -> list[str]:
+    """Trino's result column names: alias or column as written, ``_colN`` for any other item.
+
+    ``produced`` are DuckDB's names, kept for what a single ``*`` expands to (the catalog's names)
+    and whenever the select list cannot be matched to the result (then DuckDB's names stand).
+    """
+    first = _first_select(query)
+    items = first.expressions if first else []
+    stars = sum(1 for item in items if _is_star(item))
+    width = len(produced) - (len(items) - stars)  # the columns one star expands to
+    if first is None or stars > 1 or width < 0:
+        return produced
+    names: list[str] = []
+    for item in items:
+        if _is_star(item):
+            names += produced[len(names) : len(names) + width]
+        else:
+            names.append(_item_name(item) or f"_col{len(names)}")
+    return names if len(names) == len(produced) else produced
 
 
 def like_pattern(pattern: str) -> re.Pattern[str]:

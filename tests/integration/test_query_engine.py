@@ -159,11 +159,11 @@ def lake() -> Iterator[Lake]:
 
 
 def test_select_constant(lake: Lake) -> None:
-    outcome = lake.run("SELECT 1 AS x, 'a' AS y")
+    outcome = lake.run("SELECT 1 AS x, 'a' AS Y, 2 + 3")
     assert outcome.statement_type == "DML"
-    assert [(c.name, c.type) for c in outcome.columns] == [("x", "integer"), ("y", "varchar")]
-    assert lake.rows(outcome) == [["1", "a"]]
-    assert lake.text(outcome.result_location or "") == '"x","y"\n"1","a"\n'
+    assert [(c.name, c.type) for c in outcome.columns] == [("x", "integer"), ("Y", "varchar"), ("_col2", "integer")]
+    assert lake.rows(outcome) == [["1", "a", "5"]]
+    assert lake.text(outcome.result_location or "") == '"x","Y","_col2"\n"1","a","5"\n'
 
 
 def test_select_whole_table_reads_every_file(lake: Lake) -> None:

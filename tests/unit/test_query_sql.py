@@ -278,3 +278,18 @@ def test_duckdb_errors_are_athena_shaped(query: str, message: str) -> None:
         duckdb.connect().execute(query)
     error = duckdb_error(caught.value, query).athena_error()
     assert error.message.startswith(message) and error.category == 2
+
+
+@pytest.mark.parametrize(
+    ("statement", "produced", "names"),
+    [
+        ("SELECT a, T.B, 1, count(*) AS Total FROM t", ["a", "B", "1", "Total"], ["a", "B", "_col2", "Total"]),
+        ("SELECT *, 1 FROM t", ["x", "y", "1"], ["x", "y", "_col2"]),
+        ("SELECT 1 UNION ALL SELECT 2 AS b", ["1"], ["_col0"]),
+        ("SELECT t.*, u.* FROM t, u", ["x", "y"], ["x", "y"]),
+    ],
+)
+def test_output_names_as_trino(statement: str, produced: list[str], names: list[str]) -> None:
+    parsed = sql.classify(statement)
+    assert isinstance(parsed, sql.Query)
+    assert sql.output_names(parsed.tree, produced) == names
