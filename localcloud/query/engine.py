@@ -27,6 +27,7 @@ from urllib.parse import unquote
 
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from localcloud.query.contract import (
@@ -131,7 +132,7 @@ _DUCK_TO_ATHENA = {
     "JSON": ("json", 0),
     '"NULL"': ("unknown", 0),
 }
-_CTAS_PROPERTIES = {"format", "external_location", "write_compression", "parquet_compression"}
+_CTAS_PROPERTIES = {"format", "external_location", "write_compression", "parquet_compression", "partitioned_by"}
 _COMPRESSION = {"SNAPPY": "snappy", "GZIP": "gzip", "ZSTD": "zstd", "LZ4": "lz4", "NONE": "none"}
 _INT64 = (-(2**63), 2**63 - 1)
 
@@ -774,7 +775,9 @@ def _write_parquet(
     return path, rows
 
 
-def _table_input(name: str, columns: list[tuple[str, str]], location: str, compression: str) -> dict[str, Any]:
+def _table_input(
+    name: str, columns: list[tuple[str, str]], keys: list[str], location: str, compression: str
+) -> dict[str, Any]:
     return {
         "Name": name,
         "TableType": "EXTERNAL_TABLE",
@@ -783,9 +786,9 @@ def _table_input(name: str, columns: list[tuple[str, str]], location: str, compr
             "has_encrypted_data": "false",
             "parquet.compression": compression.upper(),
         },
-        "PartitionKeys": [],
+        "PartitionKeys": [{"Name": n, "Type": _hive_type(t)} for n, t in columns if n in keys],
         "StorageDescriptor": {
-            "Columns": [{"Name": n, "Type": _hive_type(t)} for n, t in columns],
+            "Columns": [{"Name": n, "Type": _hive_type(t)} for n, t in columns if n not in keys],
             "Location": location,
             "InputFormat": PARQUET_INPUT,
             "OutputFormat": PARQUET_OUTPUT,
@@ -794,24 +797,83 @@ def _table_input(name: str, columns: list[tuple[str, str]], location: str, compr
     }
 
 
+def _partition_keys(statement: Ctas, columns: list[tuple[str, str]]) -> list[str]:
+    """partitioned_by, checked as Athena does: the query's last columns, in the same order."""
+    keys = statement.properties.get("partitioned_by", [])
+    keys = [k.lower() for k in ([keys] if isinstance(keys, str) else keys)]
+    if keys and ([n for n, _ in columns[-len(keys) :]] != keys or len(keys) >= len(columns)):
+        raise QueryError(
+            "HIVE_COLUMN_ORDER_MISMATCH",
+            f"Partition keys must be the last columns in the table and in the same order as the table "
+            f"properties: {keys}",
+        )
+    return keys
+
+
+#: Characters Hive escapes (as %XX) in partition directory names.
+_HIVE_ESCAPED = set("\"#%'*/:=?\\\x7f{[]^")
+
+
+def _hive_value(value: Any) -> str:
+    if value is None:
+        return "__HIVE_DEFAULT_PARTITION__"
+    raw = text(value)
+    return "".join(f"%{ord(c):02X}" if c in _HIVE_ESCAPED or ord(c) < 32 else c for c in raw)
+
+
+def _split_partitions(path: Path, keys: list[str]) -> list[tuple[tuple[str, ...], pa.Table]]:
+    """The rows of each partition, without the key columns, by the keys' directory values."""
+    table = pq.read_table(path)
+    combos = table.select(keys).group_by(keys).aggregate([]).to_pylist()
+    if len(combos) > 100:
+        raise QueryError("HIVE_TOO_MANY_OPEN_PARTITIONS", "Exceeded limit of 100 open writers for partitions")
+    parts = []
+    for combo in combos:
+        mask = pa.array([True] * table.num_rows)
+        for key in keys:
+            column = table[key]
+            match = pc.is_null(column) if combo[key] is None else pc.fill_null(pc.equal(column, combo[key]), False)
+            mask = pc.and_(mask, match)
+        parts.append((tuple(_hive_value(combo[k]) for k in keys), table.filter(mask).drop_columns(keys)))
+    return parts
+
+
+def _upload_data(
+    ctx: Context, path: Path, keys: list[str], location: str, compression: str
+) -> list[tuple[tuple[str, ...], str]]:
+    """Upload the data file (or one per partition); the partition values and URI of each."""
+    name = f"{ctx.request.query_id}_00000"
+    if not keys:
+        _upload(ctx, path, location + name)
+        return [((), location + name)]
+    written = []
+    for n, (values, rows) in enumerate(_split_partitions(path, keys)):
+        local = ctx.workdir / f"partition-{n}.parquet"
+        pq.write_table(rows, local, compression=compression)
+        uri = f"{location}{_partition_path(keys, values)}/{name}"
+        _upload(ctx, local, uri)
+        written.append((values, uri))
+    return written
+
+
 def create_table_as(ctx: Context, statement: Ctas) -> Result:
-    """Parquet through the S3 API, the Glue table, and the manifest of the data files written."""
-    if "partitioned_by" in statement.properties:
-        raise not_supported("CREATE TABLE AS with partitioned_by")
+    """Parquet through the S3 API, the Glue table (and partitions), and the manifest of the data files."""
     db, name = _check_ctas_target(ctx, statement)
     location, compression = _ctas_options(ctx, statement)
     query = statement.query if statement.with_data else statement.query.limit(0)
     cursor = ctx.con.execute(bind_tables(ctx, query))
     columns = _ctas_columns(statement, cursor.description or [])
-    table_input = _table_input(name, columns, location, compression)  # type errors before anything is written
+    keys = _partition_keys(statement, columns)
+    table_input = _table_input(name, columns, keys, location, compression)  # type errors before any write
     path, rows = _write_parquet(ctx, cursor, columns, compression)
-    data_files = []
-    if rows:
-        data_files.append(f"{location}{ctx.request.query_id}_00000")
-        _upload(ctx, path, data_files[0])
+    written = _upload_data(ctx, path, keys, location, compression) if rows else []
     ctx.glue.create_table(DatabaseName=db, TableInput=table_input)
+    if keys:
+        table = CatalogTable(db=db, name=name, raw=table_input)
+        inputs = [_partition_input(table, values, uri.rsplit("/", 1)[0] + "/") for values, uri in written]
+        _create_partitions(ctx, table, inputs)
     manifest = f"{ctx.request.output_location}tables/{ctx.request.query_id}-manifest.csv"
-    _put(ctx, manifest, "".join(uri + "\n" for uri in data_files))
+    _put(ctx, manifest, "".join(uri + "\n" for _, uri in written))
     result = write_text_result(ctx, ["rows"], [])
     return replace(result, manifest_location=manifest)
 

@@ -499,7 +499,7 @@ def test_ctas_external_location_and_refusals(lake: Lake) -> None:
     refusals = {
         "CREATE TABLE t1 AS SELECT 1": "COLUMN_NAME_NOT_SPECIFIED",
         "CREATE TABLE t2 AS SELECT 1 AS a, 2 AS A": "DUPLICATE_COLUMN_NAME",
-        "CREATE TABLE t3 WITH (partitioned_by = ARRAY['dt']) AS SELECT 'x' AS dt": "NOT_SUPPORTED",
+        "CREATE TABLE t3 WITH (partitioned_by = ARRAY['dt']) AS SELECT 'x' AS dt, 1 AS a": "HIVE_COLUMN_ORDER_MISMATCH",
         f"CREATE TABLE t4 WITH (external_location='{location}') AS SELECT 1 AS a": "HIVE_PATH_ALREADY_EXISTS",
         "CREATE TABLE t5 WITH (format='ORC') AS SELECT 1 AS a": "NOT_SUPPORTED",
     }
@@ -509,3 +509,21 @@ def test_ctas_external_location_and_refusals(lake: Lake) -> None:
     empty = lake.run("CREATE TABLE nodata AS SELECT event_id FROM events WITH NO DATA")
     assert empty.state == "SUCCEEDED" and lake.text(empty.manifest_location or "") == ""
     assert lake.rows(lake.run("SELECT * FROM nodata")) == []
+
+
+def test_ctas_partitioned_by(lake: Lake) -> None:
+    sql = (
+        "CREATE TABLE by_day WITH (partitioned_by = ARRAY['dt']) AS "
+        "SELECT user_id, count(*) AS n, dt FROM events WHERE dt >= '2024-07-02' GROUP BY user_id, dt"
+    )
+    outcome = lake.run(sql)
+    assert outcome.state == "SUCCEEDED", outcome.error
+    uris = lake.text(outcome.manifest_location or "").splitlines()
+    assert sorted(u.split("/")[-2] for u in uris) == ["dt=2024-07-02", "dt=2024-07-03"]
+    table = lake.glue.get_table(DatabaseName=DB, Name="by_day")["Table"]
+    assert table["PartitionKeys"] == [{"Name": "dt", "Type": "string"}]
+    assert text_lines(lake, lake.run("SHOW PARTITIONS by_day")) == ["dt=2024-07-02", "dt=2024-07-03"]
+    events = lake.events_table()
+    expected = events.filter(pc.equal(events["dt"], "2024-07-03")).group_by("user_id").aggregate([("user_id", "count")])
+    got = lake.rows(lake.run("SELECT user_id, n FROM by_day WHERE dt = '2024-07-03' ORDER BY user_id"))
+    assert got == [[r["user_id"], str(r["user_id_count"])] for r in expected.sort_by("user_id").to_pylist()]
