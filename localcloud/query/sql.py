@@ -225,6 +225,7 @@ def _syntax_error(error: ParseError | TokenError) -> QueryError:
     message = first.get("description") or str(error).splitlines()[0]
     # sqlglot names tokens by their repr; Athena quotes the text, and <EOF> for the end of input.
     message = re.sub(r"<Token token_type: TokenType\.(\w+), text: (.*?), line: .*?>", _token_text, message)
+    message = re.sub(r"<class 'sqlglot\.expressions\.[\w.]*?(\w+)'>", r"\1", message)
     return QueryError("SYNTAX_ERROR", message, position=(line, col), error_type=SYNTAX_ERROR_TYPE)
 
 
@@ -252,6 +253,17 @@ def _ctas_properties(create: exp.Create) -> tuple[dict[str, str | list[str]], bo
         else:
             raise not_supported(f"table property {prop.sql(dialect='trino')!r}")
     return props, with_data
+
+
+def _check_select_lists(sql: str, tree: exp.Expr) -> None:
+    """sqlglot accepts ``SELECT FROM t`` (DuckDB even runs it); Trino's grammar does not."""
+    if any(not select.expressions for select in tree.find_all(exp.Select)):
+        match = re.search(r"\bSELECT\s+(?:ALL\s+|DISTINCT\s+)?(FROM)\b", sql, re.IGNORECASE)
+        start = match.start(1) if match else 0
+        position = (sql.count("\n", 0, start) + 1, start - (sql.rfind("\n", 0, start) + 1) + 1)
+        raise QueryError(
+            "SYNTAX_ERROR", "mismatched input 'FROM'. Expecting: <expression>", position=position, error_type=1100
+        )
 
 
 def _classify_parsed(tree: exp.Expr) -> Statement:
@@ -284,6 +296,7 @@ def classify(sql: str) -> Statement:
         raise _syntax_error(error) from error
     if len(trees) != 1:
         raise QueryError("SYNTAX_ERROR", "Only one sql statement is allowed", position=(1, 1), error_type=1100)
+    _check_select_lists(sql, trees[0])
     return _classify_parsed(trees[0])
 
 

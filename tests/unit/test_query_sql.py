@@ -118,6 +118,8 @@ def test_refused_constructs(statement: str, construct: str) -> None:
         ("SELECT (1", "SYNTAX_ERROR: line 1:9: Expecting )"),
         ("SELECT 1;\nSELECT 2", "SYNTAX_ERROR: line 1:1: Only one sql statement is allowed"),
         ("   ", "SYNTAX_ERROR: line 1:1: empty statement"),
+        ("SELECT\n  FROM shipments", "SYNTAX_ERROR: line 2:3: mismatched input 'FROM'. Expecting: <expression>"),
+        ("SELECT a FROM t WHERE", "SYNTAX_ERROR: line 1:21: Required keyword: 'this' missing for Where"),
     ],
 )
 def test_syntax_errors(statement: str, message: str) -> None:
