@@ -74,6 +74,8 @@ class QueryExecution:
     process: subprocess.Popen[str] | None = None
     #: Parsed result rows, read from S3 by the first GetQueryResults.
     rows: list[list[str | None]] | None = None
+    #: GetQueryResults' UpdateCount: the rows a CTAS or INSERT INTO wrote (the files of its manifest).
+    update_count: int = 0
 
     @property
     def result_location(self) -> str:
@@ -178,6 +180,7 @@ class AthenaRunner:
             return
         if outcome.state == "SUCCEEDED":
             self._encrypt_results(execution, outcome)
+            execution.update_count = rows_written(outcome)
         self._finish(execution, outcome.state, outcome=outcome, error=outcome.error)
 
     def _fail_system(self, execution: QueryExecution, message: str) -> None:
@@ -265,6 +268,24 @@ def _s3() -> Any:
 def split_s3_uri(uri: str) -> tuple[str, str]:
     bucket, _, key = uri.removeprefix("s3://").partition("/")
     return bucket, key
+
+
+def rows_written(outcome: QueryOutcome) -> int:
+    """The rows in the Parquet files a CTAS or INSERT INTO lists in its manifest; 0 without one."""
+    import io
+
+    import pyarrow.parquet as pq
+
+    if not outcome.manifest_location:
+        return 0
+    manifest = _s3().get_object(*split_s3_uri(outcome.manifest_location))
+    total = 0
+    for uri in manifest.value.decode().split() if manifest is not None else []:
+        data = _s3().get_object(*split_s3_uri(uri))
+        # Only Parquet files are counted (ArrowInvalid is a ValueError): never fail the query for it.
+        with contextlib.suppress(ValueError, OSError):
+            total += pq.read_metadata(io.BytesIO(data.value)).num_rows if data is not None else 0
+    return total
 
 
 def kill(process: subprocess.Popen[str]) -> None:

@@ -273,10 +273,8 @@ def _results(execution: QueryExecution, rows: list[list[str | None]], token: str
     info = [{"CatalogName": "hive", "SchemaName": "", "TableName": "", "Name": c.name, "Label": c.name,
              "Type": c.type, "Precision": c.precision, "Scale": c.scale, "Nullable": "UNKNOWN",
              "CaseSensitive": c.type.split("(")[0] in ("varchar", "char")} for c in columns]  # fmt: skip
-    # The rows a CTAS or INSERT INTO wrote (it has a manifest); 0 for any other statement.
-    updated = outcome.rows if outcome and outcome.manifest_location else 0
     result: dict[str, Any] = {
-        "UpdateCount": updated,
+        "UpdateCount": execution.update_count,
         "ResultSet": {
             "Rows": [{"Data": [{} if v is None else {"VarCharValue": v} for v in row]} for row in rows],
             "ResultSetMetadata": {"ColumnInfo": info},

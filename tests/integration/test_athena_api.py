@@ -16,6 +16,7 @@ import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
@@ -23,7 +24,9 @@ import pyarrow.parquet as pq
 import pytest
 from botocore.exceptions import ClientError
 
-from localcloud.settings import ACCESS_KEY_ID, REGION, ROOT, SECRET_ACCESS_KEY, local_client
+from localcloud import athena_runner
+from localcloud.athena_runner import FINISHED, AthenaLimits, AthenaRunner, QueryExecution, new_execution_id, parse_csv
+from localcloud.settings import ACCESS_KEY_ID, REGION, ROOT, SECRET_ACCESS_KEY, LocalCloudSettings, local_client
 from localcloud.throwaway import free_port
 
 BUCKET = "athena-api-test"
@@ -232,6 +235,42 @@ def test_syntax_error_fails_with_athena_error(athena: Any) -> None:
     assert raised.value.response["Error"]["Message"] == status["StateChangeReason"]
 
 
+def test_ddl_result_is_text_without_header(athena: Any) -> None:
+    query_id = start(athena, "SHOW TABLES")
+    execution, _ = wait(athena, query_id)
+
+    assert execution["Status"]["State"] == "SUCCEEDED", execution["Status"]
+    assert execution["StatementType"] in ("DDL", "UTILITY")  # the engine classifies SHOW
+    assert execution["ResultConfiguration"]["OutputLocation"] == f"{RESULTS}{query_id}.txt"
+    rows = values(athena.get_query_results(QueryExecutionId=query_id)["ResultSet"]["Rows"])
+    assert [TABLE] in rows and ["tab_name"] not in rows
+
+
+def test_ctas_reports_manifest_and_update_count(cloud: Cloud, athena: Any) -> None:
+    sql = f"CREATE TABLE big_events WITH (format = 'PARQUET') AS SELECT id FROM {TABLE} WHERE amount >= 300"
+    execution, _ = wait(athena, start(athena, sql))
+
+    assert execution["Status"]["State"] == "SUCCEEDED", execution["Status"]
+    manifest = execution["Statistics"]["DataManifestLocation"]
+    bucket, _, key = manifest.removeprefix("s3://").partition("/")
+    files = cloud.client("s3").get_object(Bucket=bucket, Key=key)["Body"].read().decode().split()
+    assert files and all(f.startswith("s3://") for f in files)
+    results = athena.get_query_results(QueryExecutionId=execution["QueryExecutionId"])
+    assert results["UpdateCount"] == ROWS - 100  # the rows it wrote: amount = 3 * id
+
+
+def test_execution_parameters_are_bound(athena: Any) -> None:
+    query_id = start(athena, "SELECT ? AS n, '?' AS q", ExecutionParameters=["42"])
+    execution, _ = wait(athena, query_id)
+    assert execution["Status"]["State"] == "SUCCEEDED", execution["Status"]
+    assert execution["ExecutionParameters"] == ["42"]
+    assert values(athena.get_query_results(QueryExecutionId=query_id)["ResultSet"]["Rows"]) == [["n", "q"], ["42", "?"]]
+
+    failed, _ = wait(athena, start(athena, "SELECT ? AS n", ExecutionParameters=["1", "2"]))
+    assert failed["Status"]["State"] == "FAILED"
+    assert failed["Status"]["AthenaError"]["ErrorCategory"] == 2
+
+
 def test_stop_cancels_running_and_queued_queries(athena: Any) -> None:
     """Two queries run at once at most; a third waits QUEUED. Stopping kills the workers."""
     running = [start(athena, ENDLESS) for _ in range(2)]
@@ -373,3 +412,32 @@ def test_awswrangler_read_sql_query(wrangler: Any, ctas_approach: bool) -> None:
         (int(r["id"]), None if r["name"] is None or r["name"] != r["name"] else r["name"], int(r["amount"]))
         for r in got
     ] == [(r["id"], r["name"], r["amount"]) for r in expected]
+
+
+@pytest.mark.parametrize(
+    ("worker", "expected"),
+    [("json.tool", "(exit 0)"), ("localcloud.no_such_worker", "No module named localcloud.no_such_worker")],
+)
+def test_worker_crash_or_garbage_is_a_system_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, worker: str, expected: str
+) -> None:
+    """A worker that answers no outcome (json.tool echoes the request) or exits non-zero fails the
+    query as Athena's internal error, with the worker's output in the reason. No emulator needed."""
+    monkeypatch.setattr(athena_runner, "WORKER_MODULE", worker)
+    runner = AthenaRunner(LocalCloudSettings(port=free_port(), state_dir=tmp_path), AthenaLimits(30, 256, 1))
+    execution = QueryExecution(id=new_execution_id(), sql="SELECT 1", workgroup="primary", output_dir="s3://b/r/")
+    runner.submit(execution)
+    deadline = time.monotonic() + 30
+    while execution.state not in FINISHED:
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+
+    assert execution.state == "FAILED" and execution.error is not None
+    assert (execution.error.category, execution.error.type) == (1, 200)
+    assert expected in execution.error.message
+
+
+def test_result_csv_parsing() -> None:
+    """Athena's CSV: quoted values (commas, newlines and doubled quotes inside), NULL unquoted."""
+    text = '"a","b","c"\n"1,5","",\n"line\nbreak","say ""hi""","x"\n'
+    assert parse_csv(text) == [["a", "b", "c"], ["1,5", "", None], ["line\nbreak", 'say "hi"', "x"]]
