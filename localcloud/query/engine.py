@@ -141,7 +141,7 @@ _INT64 = (-(2**63), 2**63 - 1)
 class DataFile:
     uri: str
     size: int
-    #: Partition key -> value (empty for unpartitioned tables).
+    #: The partition's values in key order (empty for unpartitioned tables).
     partition: tuple[str, ...] = ()
 
 
@@ -947,6 +947,15 @@ def duckdb_error(error: duckdb.Error, sql: str) -> QueryError:
 # --- entry point -----------------------------------------------------------------------------------
 
 
+def _data_error(ctx: Context, error: duckdb.Error) -> AthenaError | None:
+    """A failure reading one of the objects: Athena's HIVE_BAD_DATA, naming the object (not its copy)."""
+    message = str(error).split("\n\nLINE ")[0].strip()
+    for uri, path in ctx.downloaded.items():
+        if str(path) in message:
+            return AthenaError(category=USER_ERROR, type=0, message=f"HIVE_BAD_DATA: {message.replace(str(path), uri)}")
+    return None
+
+
 def _execute(ctx: Context) -> tuple[StatementType, Result | AthenaError]:
     kind: StatementType = "DML"
     try:
@@ -956,7 +965,7 @@ def _execute(ctx: Context) -> tuple[StatementType, Result | AthenaError]:
     except QueryError as error:
         return kind, error.athena_error()
     except duckdb.Error as error:
-        return kind, duckdb_error(error, ctx.request.sql).athena_error()
+        return kind, _data_error(ctx, error) or duckdb_error(error, ctx.request.sql).athena_error()
     except Exception as error:  # the engine's own bug or an API failure: a failed query, never a hang
         traceback.print_exc(file=sys.stderr)
         return kind, AthenaError(category=SYSTEM_ERROR, type=0, message=f"GENERIC_INTERNAL_ERROR: {error}")

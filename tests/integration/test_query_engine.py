@@ -527,3 +527,12 @@ def test_ctas_partitioned_by(lake: Lake) -> None:
     expected = events.filter(pc.equal(events["dt"], "2024-07-03")).group_by("user_id").aggregate([("user_id", "count")])
     got = lake.rows(lake.run("SELECT user_id, n FROM by_day WHERE dt = '2024-07-03' ORDER BY user_id"))
     assert got == [[r["user_id"], str(r["user_id_count"])] for r in expected.sort_by("user_id").to_pylist()]
+
+
+def test_a_damaged_object_fails_the_query_naming_it(lake: Lake) -> None:
+    create_table(lake, "broken", [{"Name": "n", "Type": "bigint"}], partitioned=False)
+    lake.s3.put_object(Bucket=LAKE, Key="silver/broken/data.parquet", Body=b"this is not parquet at all")
+    outcome = lake.run("SELECT count(*) FROM broken")
+    assert outcome.state == "FAILED" and outcome.error is not None
+    assert outcome.error.message.startswith("HIVE_BAD_DATA: ") and outcome.error.category == 2
+    assert f"s3://{LAKE}/silver/broken/data.parquet" in outcome.error.message, outcome.error.message
