@@ -23,6 +23,7 @@ from localcloud.lambda_runtime import (
     LambdaService,
     PayloadTooLarge,
 )
+from localcloud.redshift_runner import RedshiftRunner
 from localcloud.settings import ACCOUNT_ID, LocalCloudSettings
 
 log = logging.getLogger("localcloud.runtime")
@@ -50,6 +51,7 @@ class Runtime:
         self.lambdas.on_async_failure = self._async_failure  # type: ignore[method-assign]
         self.glue = GlueRunner(settings)
         self.athena = AthenaRunner(settings)
+        self.redshift = RedshiftRunner(settings)
         self.stopping = threading.Event()
         self.pollers: dict[str, list[SqsPoller]] = {}
         self.schedules: dict[str, float] = {}  # rule arn → next fire time
@@ -210,6 +212,7 @@ class Runtime:
             for poller in pollers:
                 poller.stop.set()
         self.athena.stop()
+        self.redshift.stop()
         self.lambdas.close()
 
 
