@@ -7,7 +7,8 @@ stdin and answers with its outcome on the last line of stdout. SUCCEEDED and FAI
 outcome; a worker that crashes, is killed or answers garbage is a FAILED system error with the tail
 of its stderr; a worker past ``LOCAL_ATHENA_TIMEOUT_SECONDS`` (300) is killed and the query FAILED
 with Athena's "Query timeout"; StopQueryExecution kills it and the query is CANCELLED. Every worker
-runs in a thread of its own, so no API request waits for a query.
+is waited for in a thread of its own, so no API request waits for a query. Workers' stderr goes to
+``<state>/logs/athena.log``.
 
 Results are read back from the emulator's S3 for GetQueryResults: the CSV of a query (Athena's
 format: every value quoted, NULL an empty unquoted field, a header row first) or the tab-separated
@@ -25,6 +26,7 @@ import sys
 import threading
 import time
 import uuid
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -39,6 +41,8 @@ ENGINE_ERROR_TYPE, TIMEOUT_ERROR_TYPE = 200, 206
 #: Athena's ErrorType for a user error (here: the wrong number of execution parameters).
 USER_ERROR_TYPE = 1000
 STDERR_TAIL_CHARS = 2000
+#: Parsed results kept for paging (the most recently read ones): a client pages one result at a time.
+CACHED_RESULTS = 4
 
 
 @dataclass(frozen=True)
@@ -72,8 +76,6 @@ class QueryExecution:
     outcome: QueryOutcome | None = None
     error: AthenaError | None = None
     process: subprocess.Popen[str] | None = None
-    #: Parsed result rows, read from S3 by the first GetQueryResults.
-    rows: list[list[str | None]] | None = None
     #: GetQueryResults' UpdateCount: the rows a CTAS or INSERT INTO wrote (the files of its manifest).
     update_count: int = 0
 
@@ -94,6 +96,7 @@ class AthenaRunner:
         self.executions: dict[str, QueryExecution] = {}
         #: ClientRequestToken → (execution id, the request it came with).
         self.tokens: dict[str, tuple[str, str]] = {}
+        self.results: OrderedDict[str, list[list[str | None]]] = OrderedDict()
         self.stopping = threading.Event()
 
     # ---- lifecycle ------------------------------------------------------------------------
@@ -163,14 +166,16 @@ class AthenaRunner:
         )
 
     def _wait(self, execution: QueryExecution, process: subprocess.Popen[str], sql: str) -> None:
+        request = self._request(execution, sql).to_json()
         try:
-            stdout, stderr = process.communicate(self._request(execution, sql).to_json(), timeout=self.limits.timeout_s)
+            stdout, stderr = process.communicate(request, timeout=self.limits.timeout_s)
         except subprocess.TimeoutExpired:
             kill(process)
-            process.communicate()
-            error = AthenaError(SYSTEM_ERROR, TIMEOUT_ERROR_TYPE, "Query timeout")
-            self._finish(execution, "FAILED", error=error)
+            stdout, stderr = process.communicate()
+            self._log(execution, sql, stderr, "killed: Query timeout")
+            self._finish(execution, "FAILED", error=AthenaError(SYSTEM_ERROR, TIMEOUT_ERROR_TYPE, "Query timeout"))
             return
+        self._log(execution, sql, stderr, f"exit {process.returncode}")
         if execution.state != "RUNNING":  # stopped meanwhile: the kill ended the worker
             return
         outcome = parse_outcome(stdout) if process.returncode == 0 else None
@@ -182,6 +187,13 @@ class AthenaRunner:
             self._encrypt_results(execution, outcome)
             execution.update_count = rows_written(outcome)
         self._finish(execution, outcome.state, outcome=outcome, error=outcome.error)
+
+    def _log(self, execution: QueryExecution, sql: str, stderr: str, end: str) -> None:
+        """The worker's stderr between START and END lines, Glue-style, in ``<state>/logs/athena.log``."""
+        self.settings.logs_dir.mkdir(parents=True, exist_ok=True)
+        with open(self.settings.logs_dir / "athena.log", "a") as out:
+            out.write(f"START QueryExecution {execution.id} {execution.workgroup}: {sql}\n{stderr}")
+            out.write(f"END QueryExecution {execution.id} {end}\n")
 
     def _fail_system(self, execution: QueryExecution, message: str) -> None:
         self._finish(execution, "FAILED", error=AthenaError(SYSTEM_ERROR, ENGINE_ERROR_TYPE, message))
@@ -230,14 +242,22 @@ class AthenaRunner:
 
     def result_rows(self, execution: QueryExecution) -> list[list[str | None]]:
         """The result file's rows as GetQueryResults returns them (the CSV's header included)."""
-        if execution.rows is None:
-            bucket, key = split_s3_uri(execution.result_location)
-            obj = _s3().get_object(bucket, key)
-            if obj is None:
-                raise LookupError(f"the query's result file {execution.result_location} is missing")
-            text = obj.value.decode("utf-8")
-            execution.rows = parse_tsv(text) if key.endswith(".txt") else parse_csv(text)
-        return execution.rows
+        with self.lock:
+            rows = self.results.get(execution.id)
+            if rows is not None:
+                self.results.move_to_end(execution.id)
+                return rows
+        bucket, key = split_s3_uri(execution.result_location)
+        obj = _s3().get_object(bucket, key)
+        if obj is None:
+            raise LookupError(f"the query's result file {execution.result_location} is missing")
+        text = obj.value.decode("utf-8")
+        rows = parse_tsv(text) if key.endswith(".txt") else parse_csv(text)
+        with self.lock:
+            self.results[execution.id] = rows
+            while len(self.results) > CACHED_RESULTS:
+                self.results.popitem(last=False)
+        return rows
 
     def _encrypt_results(self, execution: QueryExecution, outcome: QueryOutcome) -> None:
         """Mark the result files encrypted as the result configuration says (metadata only: the

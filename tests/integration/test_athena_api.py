@@ -435,6 +435,7 @@ def test_worker_crash_or_garbage_is_a_system_error(
     assert execution.state == "FAILED" and execution.error is not None
     assert (execution.error.category, execution.error.type) == (1, 200)
     assert expected in execution.error.message
+    assert f"END QueryExecution {execution.id} exit" in (tmp_path / "logs" / "athena.log").read_text()
 
 
 def test_result_csv_parsing() -> None:
