@@ -921,9 +921,14 @@ _DUCK_ERRORS: list[tuple[type[duckdb.Error], str, int]] = [
 ]
 
 
+def _duck_message(error: duckdb.Error) -> str:
+    """DuckDB's message without its "X Error:" prefix and the excerpt of the (translated) SQL."""
+    return re.sub(r"^[A-Za-z ]+Error: ", "", str(error).split("\n\nLINE ")[0].strip())
+
+
 def duckdb_error(error: duckdb.Error, sql: str) -> QueryError:
     """An Athena-shaped error for a DuckDB failure (the message without DuckDB's "X Error:" prefix)."""
-    message = re.sub(r"^[A-Za-z ]+Error: ", "", str(error).split("\n\nLINE ")[0].strip())
+    message = _duck_message(error)
     column = re.search(r'(?:Referenced column|does not have a column named) "([^"]+)"', message)
     if isinstance(error, duckdb.BinderException) and column:
         name = column[1]
@@ -949,7 +954,7 @@ def duckdb_error(error: duckdb.Error, sql: str) -> QueryError:
 
 def _data_error(ctx: Context, error: duckdb.Error) -> AthenaError | None:
     """A failure reading one of the objects: Athena's HIVE_BAD_DATA, naming the object (not its copy)."""
-    message = str(error).split("\n\nLINE ")[0].strip()
+    message = _duck_message(error)
     for uri, path in ctx.downloaded.items():
         if str(path) in message:
             return AthenaError(category=USER_ERROR, type=0, message=f"HIVE_BAD_DATA: {message.replace(str(path), uri)}")

@@ -346,6 +346,13 @@ def _guard_division(tree: exp.Expr) -> None:
         node.set("expression", exp.paren(exp.case().when(zero, fail).else_(divisor.copy()), copy=False))
 
 
+def _full_unit_date_diff(tree: exp.Expr) -> None:
+    """Trino's date_diff counts whole units elapsed; DuckDB's counts boundaries crossed, date_sub whole units."""
+    for node in list(tree.find_all(exp.DateDiff)):
+        unit = exp.Literal.string(node.text("unit") or "day")
+        node.replace(exp.Anonymous(this="date_sub", expressions=[unit, node.expression, node.this]))
+
+
 def to_duckdb(tree: exp.Expr) -> str:
     """DuckDB SQL for a (bound) Trino tree; a construct sqlglot cannot translate is refused."""
     for column in tree.find_all(exp.Column):
@@ -353,6 +360,7 @@ def to_duckdb(tree: exp.Expr) -> str:
         column.set("db", None)
         column.set("catalog", None)
     _guard_division(tree)
+    _full_unit_date_diff(tree)
     for approx in tree.find_all(exp.ApproxDistinct):
         # Exact is within any approximation bound (and Trino's sketch is exact on small sets);
         # DuckDB's HyperLogLog is off by several percent even on a few dozen values.
