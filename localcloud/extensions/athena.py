@@ -129,6 +129,7 @@ def queries_execute_locally(runtime: Runtime) -> None:
     AthenaResponse.list_query_executions = _list_query_executions  # type: ignore[method-assign]
     AthenaResponse.get_query_results = _get_query_results  # type: ignore[method-assign]
     AthenaResponse.stop_query_execution = _stop_query_execution  # type: ignore[method-assign]
+    AthenaResponse.get_query_runtime_statistics = _get_query_runtime_statistics  # type: ignore[method-assign]
 
 
 def _start_query_execution(self: Any) -> Any:
@@ -192,6 +193,21 @@ def _stop_query_execution(self: Any) -> Any:
     return json.dumps({})
 
 
+def _get_query_runtime_statistics(self: Any) -> Any:
+    """The timeline, the bytes scanned and the rows returned (the engine reports no stages)."""
+    execution_id = self._get_param("QueryExecutionId")
+    execution = self.local_runner.get(execution_id)
+    if execution is None:
+        return self.error(f"QueryExecution {execution_id} was not found", 400)
+    statistics = _statistics(execution)
+    timeline = {key: statistics[key] for key in _TIMELINE}
+    outcome = execution.outcome
+    rows = {"InputBytes": statistics["DataScannedInBytes"], "OutputRows": outcome.rows if outcome else 0}
+    return json.dumps({"QueryRuntimeStatistics": {"Timeline": timeline, "Rows": rows}})
+
+
+_TIMELINE = ("QueryQueueTimeInMillis", "ServicePreProcessingTimeInMillis", "QueryPlanningTimeInMillis",
+             "EngineExecutionTimeInMillis", "ServiceProcessingTimeInMillis", "TotalExecutionTimeInMillis")  # fmt: skip
 #: What makes two StartQueryExecution requests with one ClientRequestToken the same request.
 _IDEMPOTENT_PARAMETERS = ("QueryString", "QueryExecutionContext", "ResultConfiguration", "WorkGroup",
                           "ExecutionParameters")  # fmt: skip

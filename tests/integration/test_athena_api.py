@@ -192,6 +192,9 @@ def test_select_1_round_trip(cloud: Cloud, athena: Any) -> None:
     assert (column["Name"], column["Label"], column["Type"], column["Nullable"]) == ("x", "x", "integer", "UNKNOWN")
     assert column["CatalogName"] == "hive" and column["CaseSensitive"] is False
     assert results["UpdateCount"] == 0 and "NextToken" not in results
+    runtime = athena.get_query_runtime_statistics(QueryExecutionId=query_id)["QueryRuntimeStatistics"]
+    assert runtime["Rows"]["OutputRows"] == 1
+    assert runtime["Timeline"]["TotalExecutionTimeInMillis"] == statistics["TotalExecutionTimeInMillis"]
     # The workgroup's encryption applies to the result file.
     head = cloud.client("s3").head_object(Bucket=BUCKET, Key=location.removeprefix(f"s3://{BUCKET}/"))
     assert head["ServerSideEncryption"] == "AES256"
