@@ -502,6 +502,11 @@ def csv_field(value: str | None) -> str:
     return "" if value is None else '"' + value.replace('"', '""') + '"'
 
 
+def _output(ctx: Context) -> str:
+    location = ctx.request.output_location
+    return location if location.endswith("/") else location + "/"
+
+
 def _upload(ctx: Context, path: Path, uri: str) -> None:
     bucket, key = split_uri(uri)
     ctx.s3.upload_file(str(path), bucket, key)
@@ -532,7 +537,7 @@ def write_query_result(ctx: Context, cursor: duckdb.DuckDBPyConnection, names: l
                 )
                 out.write("\n")
             rows += len(batch)
-    location = f"{ctx.request.output_location}{ctx.request.query_id}.csv"
+    location = f"{_output(ctx)}{ctx.request.query_id}.csv"
     _upload(ctx, path, location)
     _put(ctx, location + ".metadata", json.dumps({"columns": [c.__dict__ for c in columns]}))
     return Result(columns=columns, rows=rows, result_location=location)
@@ -540,7 +545,7 @@ def write_query_result(ctx: Context, cursor: duckdb.DuckDBPyConnection, names: l
 
 def write_text_result(ctx: Context, columns: list[str], lines: list[str]) -> Result:
     """``<output><id>.txt``: one line per row, fields tab-separated, as Athena writes DDL/utility output."""
-    location = f"{ctx.request.output_location}{ctx.request.query_id}.txt"
+    location = f"{_output(ctx)}{ctx.request.query_id}.txt"
     _put(ctx, location, "".join(line + "\n" for line in lines))
     return Result(columns=[Column(name=c, type="string") for c in columns], rows=len(lines), result_location=location)
 
@@ -726,7 +731,7 @@ def _ctas_options(ctx: Context, statement: Ctas) -> tuple[str, str]:
         raise not_supported(f"write_compression '{compression}'")
     location = props.get("external_location")
     if location is None:
-        return f"{ctx.request.output_location}tables/{ctx.request.query_id}/", _COMPRESSION[compression]
+        return f"{_output(ctx)}tables/{ctx.request.query_id}/", _COMPRESSION[compression]
     location = str(location) if str(location).endswith("/") else f"{location}/"
     if any(True for _ in _list_objects(ctx.s3, location)):
         raise QueryError(
@@ -736,13 +741,16 @@ def _ctas_options(ctx: Context, statement: Ctas) -> tuple[str, str]:
     return location, _COMPRESSION[compression]
 
 
-def _check_ctas_target(ctx: Context, statement: Ctas) -> tuple[str, str]:
+def _check_ctas_target(ctx: Context, statement: Ctas) -> tuple[str, str] | None:
+    """The new table's database and name; None when it exists and the statement says IF NOT EXISTS."""
     db, name = _resolve(ctx, statement.target)
     _require_database(ctx, db, statement.target.position)
     try:
         ctx.glue.get_table(DatabaseName=db, Name=name)
     except ctx.glue.exceptions.EntityNotFoundException:
         return db, name
+    if statement.if_not_exists:
+        return None
     message = f"Destination table '{DEFAULT_CATALOG}.{db}.{name}' already exists"
     raise QueryError("ALREADY_EXISTS", message, position=statement.target.position)
 
@@ -858,7 +866,10 @@ def _upload_data(
 
 def create_table_as(ctx: Context, statement: Ctas) -> Result:
     """Parquet through the S3 API, the Glue table (and partitions), and the manifest of the data files."""
-    db, name = _check_ctas_target(ctx, statement)
+    target = _check_ctas_target(ctx, statement)
+    if target is None:
+        return write_text_result(ctx, ["rows"], [])
+    db, name = target
     location, compression = _ctas_options(ctx, statement)
     query = statement.query if statement.with_data else statement.query.limit(0)
     cursor = ctx.con.execute(bind_tables(ctx, query))
@@ -872,7 +883,7 @@ def create_table_as(ctx: Context, statement: Ctas) -> Result:
         table = CatalogTable(db=db, name=name, raw=table_input)
         inputs = [_partition_input(table, values, uri.rsplit("/", 1)[0] + "/") for values, uri in written]
         _create_partitions(ctx, table, inputs)
-    manifest = f"{ctx.request.output_location}tables/{ctx.request.query_id}-manifest.csv"
+    manifest = f"{_output(ctx)}tables/{ctx.request.query_id}-manifest.csv"
     _put(ctx, manifest, "".join(uri + "\n" for _, uri in written))
     result = write_text_result(ctx, ["rows"], [])
     return replace(result, manifest_location=manifest)

@@ -71,6 +71,7 @@ class Ctas:
     #: WITH (...) properties by lowercase name; values are literals or arrays of literals.
     properties: dict[str, str | list[str]]
     with_data: bool = True
+    if_not_exists: bool = False
 
 
 @dataclass(frozen=True)
@@ -274,7 +275,13 @@ def _classify_parsed(tree: exp.Expr) -> Statement:
         if table is None:
             raise not_supported("CREATE TABLE without a table name")
         props, with_data = _ctas_properties(tree)
-        return Ctas(target=table_name(table), query=tree.expression, properties=props, with_data=with_data)
+        return Ctas(
+            target=table_name(table),
+            query=tree.expression,
+            properties=props,
+            with_data=with_data,
+            if_not_exists=bool(tree.args.get("exists")),
+        )
     if isinstance(tree, exp.Create):
         raise not_supported(f"CREATE {tree.kind or ''} without AS SELECT".replace("  ", " "))
     raise not_supported(tree.key.upper())

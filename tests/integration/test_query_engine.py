@@ -476,6 +476,8 @@ def test_ctas_as_awswrangler_sends_it(lake: Lake) -> None:
     assert back == [[r["user_id"], str(r["qty_sum"])] for r in expected.sort_by("user_id").to_pylist()]
     exists = lake.run(sql)
     assert exists.error is not None and exists.error.message.startswith("ALREADY_EXISTS")
+    again = lake.run(sql.replace("CREATE TABLE", "CREATE TABLE IF NOT EXISTS"))
+    assert again.state == "SUCCEEDED" and again.manifest_location is None
     assert lake.run("DROP TABLE temp_table_0a1b").state == "SUCCEEDED"
     assert lake.run("SELECT 1 FROM temp_table_0a1b").state == "FAILED"
     assert lake.s3.head_object(Bucket=RESULTS, Key=data_uri[len(f"s3://{RESULTS}/") :])  # the data stays
