@@ -390,18 +390,96 @@ def create_view(ctx: Context, view: str, table: CatalogTable, files: list[DataFi
     )
 
 
+def _trino_type(hive: str) -> str:
+    """A catalog (Hive) type as Trino names it in information_schema.columns."""
+    scalar = {
+        "string": "varchar",
+        "int": "integer",
+        "float": "real",
+        "binary": "varbinary",
+        "timestamp": "timestamp(3)",
+    }
+    if hive in scalar:
+        return scalar[hive]
+    text = re.sub(r"\bstruct<", "row(", hive).replace("array<", "array(").replace("map<", "map(").replace(">", ")")
+    return re.sub(r"(\w+):", r"\1 ", text)
+
+
+def _all_tables(ctx: Context) -> list[tuple[str, dict[str, Any]]]:
+    databases = [d["Name"] for page in ctx.glue.get_paginator("get_databases").paginate() for d in page["DatabaseList"]]
+    return [
+        (db, table)
+        for db in sorted(databases)
+        for page in ctx.glue.get_paginator("get_tables").paginate(DatabaseName=db)
+        for table in page.get("TableList", [])
+    ]
+
+
+def _columns_rows(ctx: Context) -> list[dict[str, Any]]:
+    rows = []
+    for db, table in _all_tables(ctx):
+        listed = (table.get("StorageDescriptor") or {}).get("Columns", []) + (table.get("PartitionKeys") or [])
+        for n, column in enumerate(listed, 1):
+            rows.append(
+                {
+                    "table_catalog": DEFAULT_CATALOG,
+                    "table_schema": db,
+                    "table_name": table["Name"],
+                    "column_name": column["Name"].lower(),
+                    "ordinal_position": n,
+                    "column_default": None,
+                    "is_nullable": "YES",
+                    "data_type": _trino_type(column["Type"].lower()),
+                }
+            )
+    return rows
+
+
+def information_schema(ctx: Context, ref: TableName) -> pa.Table:
+    """Trino's information_schema.schemata/tables/columns, from the Glue catalog."""
+    if ref.name == "schemata":
+        pages = ctx.glue.get_paginator("get_databases").paginate()
+        names = sorted([d["Name"] for page in pages for d in page["DatabaseList"]] + ["information_schema"])
+        return pa.table({"catalog_name": [DEFAULT_CATALOG] * len(names), "schema_name": names})
+    if ref.name == "tables":
+        rows = [
+            {
+                "table_catalog": DEFAULT_CATALOG,
+                "table_schema": db,
+                "table_name": t["Name"],
+                "table_type": "VIEW" if t.get("TableType") == "VIRTUAL_VIEW" else "BASE TABLE",
+            }
+            for db, t in _all_tables(ctx)
+        ]
+        names = ["table_catalog", "table_schema", "table_name", "table_type"]
+        return pa.Table.from_pylist(rows, schema=pa.schema([(n, pa.string()) for n in names]))
+    if ref.name == "columns":
+        fields = [(n, pa.string()) for n in ["table_catalog", "table_schema", "table_name", "column_name"]]
+        fields += [("ordinal_position", pa.int64()), ("column_default", pa.string())]
+        fields += [("is_nullable", pa.string()), ("data_type", pa.string())]
+        return pa.Table.from_pylist(_columns_rows(ctx), schema=pa.schema(fields))
+    message = f"Table '{DEFAULT_CATALOG}.information_schema.{ref.name}' does not exist"
+    raise QueryError("TABLE_NOT_FOUND", message, position=ref.position, error_type=NOT_FOUND_TYPE)
+
+
 def bind_tables(ctx: Context, tree: Any) -> str:
     """Create a view per catalog table reference (each with its own pruning); DuckDB SQL of the query."""
-    references = catalog_tables(tree)
-    plans = []
-    for table in references:
-        catalog_table = get_table(ctx, table_name(table))
+    plans: list[tuple[Any, CatalogTable | pa.Table, list[DataFile]]] = []
+    for table in catalog_tables(tree):
+        ref = table_name(table)
+        if _resolve(ctx, ref)[0] == "information_schema":
+            plans.append((table, information_schema(ctx, ref), []))
+            continue
+        catalog_table = get_table(ctx, ref)
         _check_readable(catalog_table)
         where = partition_filter(table, [k for k, _ in catalog_table.keys])
         plans.append((table, catalog_table, table_files(ctx, catalog_table, where)))
     _check_cutoff(ctx, (f for _, _, files in plans for f in files))
-    for i, (table, catalog_table, files) in enumerate(plans):
-        create_view(ctx, f"__lc_t{i}", catalog_table, files)
+    for i, (table, source, files) in enumerate(plans):
+        if isinstance(source, CatalogTable):
+            create_view(ctx, f"__lc_t{i}", source, files)
+        else:
+            ctx.con.register(f"__lc_t{i}", source)
         bind_view(table, f"__lc_t{i}")
     return to_duckdb(tree)
 

@@ -538,3 +538,17 @@ def test_a_damaged_object_fails_the_query_naming_it(lake: Lake) -> None:
     assert outcome.state == "FAILED" and outcome.error is not None
     assert outcome.error.message.startswith("HIVE_BAD_DATA: ") and outcome.error.category == 2
     assert f"s3://{LAKE}/silver/broken/data.parquet" in outcome.error.message, outcome.error.message
+
+
+def test_information_schema(lake: Lake) -> None:
+    columns = lake.run(
+        "SELECT column_name, data_type FROM information_schema.columns "
+        "WHERE table_schema = 'silver' AND table_name = 'events' ORDER BY ordinal_position"
+    )
+    expected = [
+        [c["Name"], {"string": "varchar", "timestamp": "timestamp(3)"}.get(c["Type"], c["Type"])] for c in EVENT_COLUMNS
+    ]
+    assert lake.rows(columns) == [*expected, ["dt", "varchar"]]
+    tables = lake.rows(lake.run("SELECT table_name FROM information_schema.tables WHERE table_schema = 'silver'"))
+    assert {"events", "users", "empty"} <= {r[0] for r in tables}
+    assert ["silver"] in lake.rows(lake.run("SELECT schema_name FROM information_schema.schemata"))
