@@ -379,7 +379,9 @@ def create_view(ctx: Context, view: str, table: CatalogTable, files: list[DataFi
     paths = [str(_download(ctx, f)) for f in files]
     listing = {"__lc_file": paths} | {k: [f.partition[i] for f in files] for i, k in enumerate(keys)}
     ctx.con.register(f"{view}_files", pa.table(listing))
-    source = f"read_parquet([{', '.join(_sql_string(p) for p in paths)}], union_by_name = true, filename = '__lc_file')"
+    # Each file read once; the join repeats its rows per partition listing it, as Athena would.
+    distinct = ", ".join(_sql_string(p) for p in dict.fromkeys(paths))
+    source = f"read_parquet([{distinct}], union_by_name = true, filename = '__lc_file')"
     schema = ctx.con.execute(f"DESCRIBE SELECT * FROM {source}").fetchall()
     available = {row[0].lower(): row[0] for row in schema if row[0] != "__lc_file"}
     projection = [_column_sql(c, t, available, "f") for c, t in table.columns]
@@ -1067,6 +1069,7 @@ def _execute(ctx: Context) -> tuple[StatementType, Result | AthenaError]:
 
 def connect(memory_limit_mb: int) -> duckdb.DuckDBPyConnection:
     con = duckdb.connect(config={"memory_limit": f"{memory_limit_mb}MB"})
+    con.execute("SET enable_progress_bar = false")  # stdout carries the outcome only
     con.execute("SET TimeZone = 'UTC'")  # Athena's session time zone; timestamps are read as UTC
     con.execute("SET integer_division = true")  # Trino's / truncates integer operands
     return con

@@ -439,6 +439,10 @@ def test_alter_table_add_and_drop_partitions(lake: Lake) -> None:
     )
     bad = lake.run("ALTER TABLE views ADD PARTITION (day='x')")
     assert bad.state == "FAILED"
+    # Two partitions at one location: its rows count once per partition, as Athena reads them.
+    lake.run(f"ALTER TABLE views ADD PARTITION (dt='copy') LOCATION 's3://{LAKE}/silver/views/dt=2024-07-03'")
+    rows = lake.rows(lake.run("SELECT dt, n FROM views ORDER BY dt, n"))
+    assert rows == [["2024-07-03", "2"], ["2024-07-03", "12"], ["copy", "2"], ["copy", "12"]]
 
 
 def test_ctas_as_awswrangler_sends_it(lake: Lake) -> None:
