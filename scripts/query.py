@@ -149,7 +149,8 @@ def verify(named: dict[str, SavedQuery], *, database: str, workgroup: str, silve
 def table_of(frame: pd.DataFrame, title: str, max_rows: int = DEFAULT_MAX_ROWS) -> Table:
     table = Table(title=title, title_justify="left")
     for column in frame.columns:
-        table.add_column(str(column), justify="right" if frame[column].dtype.kind in "iuf" else "left")
+        # One line per row (long values end in "…"): a table that wraps cells is hard to scan.
+        table.add_column(str(column), justify="right" if frame[column].dtype.kind in "iuf" else "left", no_wrap=True)
     for row in frame.head(max_rows).itertuples(index=False):
         table.add_row(*("" if _is_null(v) else str(v) for v in row))
     if len(frame) > max_rows:
