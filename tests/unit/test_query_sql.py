@@ -76,6 +76,17 @@ def test_ctas_as_awswrangler_and_with_properties() -> None:
     assert isinstance(wrangler, sql.Ctas)
     assert wrangler.target == sql.TableName("temp_table_ab12", "db", position=(1, 14))
     assert wrangler.properties == {"format": "PARQUET"} and wrangler.with_data
+    unenforced = sql.classify(  # awswrangler when the workgroup does not enforce its result location
+        "CREATE TABLE \"db\".\"t\"\nWITH(\n    external_location = 's3://b/out/t',\n    partitioned_by = ARRAY['dt'],\n"
+        "    write_compression = 'SNAPPY',\n    format = 'PARQUET'\n)\nAS SELECT 1 AS a, 'x' AS dt\nWITH NO DATA"
+    )
+    assert isinstance(unenforced, sql.Ctas) and not unenforced.with_data
+    assert unenforced.properties == {
+        "external_location": "s3://b/out/t",
+        "partitioned_by": ["dt"],
+        "write_compression": "SNAPPY",
+        "format": "PARQUET",
+    }
     full = sql.classify(
         "CREATE TABLE x WITH (format='PARQUET', external_location='s3://b/x/', write_compression='SNAPPY', "
         "partitioned_by=ARRAY['dt']) AS SELECT 1 AS a, 'd' AS dt WITH NO DATA"
