@@ -28,6 +28,7 @@ from botocore.exceptions import ClientError
 
 from localcloud.settings import ACCESS_KEY_ID, REGION, ROOT, SECRET_ACCESS_KEY, local_client
 from localcloud.throwaway import free_port
+from scripts import redshift_query
 
 BUCKET = "redshift-local-test"
 GLUE_DATABASE = "silver_db"
@@ -361,3 +362,12 @@ def test_cancel_aborts_a_running_statement(data: Any) -> None:
     assert rows_of(data, "SELECT 1") == [[1]]
     listed = data.list_statements(StatementName="endless")["Statements"]
     assert [(s["Id"], s["Status"]) for s in listed] == [(statement, "ABORTED")]
+
+
+def test_the_query_script_reads_every_page(data: Any, spectrum: str) -> None:
+    sql = f"SELECT id, dt FROM {spectrum}.{TABLE} ORDER BY id"
+    answer = redshift_query.run(data, WORKGROUP, DATABASE, sql, timeout_s=60)
+    assert answer.columns == ["id", "dt"] and answer.result_rows == len(DAYS) * ROWS_PER_DAY
+    assert [row[0] for row in answer.rows] == silver().sort_by("id")["id"].to_pylist()
+    with pytest.raises(redshift_query.StatementFailed, match="no_such_table"):
+        redshift_query.run(data, WORKGROUP, DATABASE, "SELECT * FROM no_such_table", timeout_s=60)
