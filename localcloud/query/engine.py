@@ -253,7 +253,9 @@ def _database_exists(ctx: Context, db: str) -> bool:
 
 def _require_database(ctx: Context, db: str, position: tuple[int, int] | None) -> None:
     if not _database_exists(ctx, db):
-        raise QueryError("SCHEMA_NOT_FOUND", f"Schema '{db}' does not exist", position=position, error_type=1101)
+        raise QueryError(
+            "SCHEMA_NOT_FOUND", f"Schema '{db}' does not exist", position=position, error_type=NOT_FOUND_TYPE
+        )
 
 
 def get_table(ctx: Context, ref: TableName) -> CatalogTable:
@@ -1024,7 +1026,10 @@ def duckdb_error(error: duckdb.Error, sql: str) -> QueryError:
     if isinstance(error, duckdb.BinderException) and column:
         name = column[1]
         return QueryError(
-            "COLUMN_NOT_FOUND", f"Column '{name}' cannot be resolved", position=_position_of(sql, name), error_type=1101
+            "COLUMN_NOT_FOUND",
+            f"Column '{name}' cannot be resolved",
+            position=_position_of(sql, name),
+            error_type=NOT_FOUND_TYPE,
         )
     function = re.search(r"Scalar Function with name (\w+) does not exist", message)
     if function:

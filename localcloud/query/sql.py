@@ -157,15 +157,13 @@ _LEADING_COMMENTS = re.compile(r"\A(?:\s+|--[^\n]*(?:\n|\Z)|/\*.*?\*/)*", re.DOT
 
 
 def _unquote(ident: str) -> str:
+    """An identifier's name: Athena's are case-insensitive, quoted or not, and Glue's are lowercase."""
     ident = ident.strip()
-    if ident[:1] in ('"', "`"):
-        return ident[1:-1]
-    return ident.lower()
+    return (ident[1:-1] if ident[:1] in ('"', "`") else ident).lower()
 
 
 def _table_name(text: str) -> TableName:
     parts = [_unquote(p) for p in re.findall(_IDENT, text)]
-    parts = [p.lower() for p in parts]  # Glue names are lowercase; Athena identifiers are case-insensitive
     name, db, catalog = parts[-1], (parts[-2] if len(parts) > 1 else None), (parts[-3] if len(parts) > 2 else None)
     return TableName(name=name, db=db, catalog=catalog)
 
@@ -179,13 +177,13 @@ def _partition_specs(rest: str) -> list[PartitionSpec]:
     while pos < len(rest):
         match = _PARTITION.match(rest, pos)
         if not match:
-            raise QueryError("SYNTAX_ERROR", f"mismatched input near '{rest[pos : pos + 20]}'", error_type=1100)
+            raise QueryError(
+                "SYNTAX_ERROR", f"mismatched input near '{rest[pos : pos + 20]}'", error_type=SYNTAX_ERROR_TYPE
+            )
         items = list(_SPEC_ITEM.finditer(match["spec"]))
         if not items or sum(len(i[0]) for i in items) != len(match["spec"]):
-            raise QueryError("SYNTAX_ERROR", f"invalid partition spec ({match['spec']})", error_type=1100)
-        values = {
-            _unquote(i["k"]).lower(): (i["s"].replace("''", "'") if i["s"] is not None else i["n"]) for i in items
-        }
+            raise QueryError("SYNTAX_ERROR", f"invalid partition spec ({match['spec']})", error_type=SYNTAX_ERROR_TYPE)
+        values = {_unquote(i["k"]): _spec_value(i) for i in items}
         specs.append(PartitionSpec(values=values, location=match["loc"]))
         pos = match.end()
     return specs
@@ -194,14 +192,14 @@ def _partition_specs(rest: str) -> list[PartitionSpec]:
 def _utility(text: str) -> Statement | None:
     """The Hive-DDL statements, recognised by anchored patterns; None when ``text`` is none of them."""
     if m := _SHOW_TABLES.fullmatch(text):
-        return ShowTables(db=_unquote(m["db"]).lower() if m["db"] else None, pattern=m["pat"])
+        return ShowTables(db=_unquote(m["db"]) if m["db"] else None, pattern=m["pat"])
     if m := _SHOW_DATABASES.fullmatch(text):
         return ShowDatabases(pattern=m["pat"])
     if m := _SHOW_PARTITIONS.fullmatch(text):
         return ShowPartitions(_table_name(m["t"]))
     if m := _SHOW_COLUMNS.fullmatch(text):
         table = _table_name(m["t"])
-        db = _unquote(m["db"]).lower() if m["db"] else table.db
+        db = _unquote(m["db"]) if m["db"] else table.db
         return Describe(TableName(name=table.name, db=db, catalog=table.catalog), names_only=True)
     if m := _DESCRIBE.fullmatch(text):
         return Describe(_table_name(m["t"]))
@@ -263,7 +261,10 @@ def _check_select_lists(sql: str, tree: exp.Expr) -> None:
         start = match.start(1) if match else 0
         position = (sql.count("\n", 0, start) + 1, start - (sql.rfind("\n", 0, start) + 1) + 1)
         raise QueryError(
-            "SYNTAX_ERROR", "mismatched input 'FROM'. Expecting: <expression>", position=position, error_type=1100
+            "SYNTAX_ERROR",
+            "mismatched input 'FROM'. Expecting: <expression>",
+            position=position,
+            error_type=SYNTAX_ERROR_TYPE,
         )
 
 
@@ -302,7 +303,9 @@ def classify(sql: str) -> Statement:
     except (ParseError, TokenError) as error:
         raise _syntax_error(error) from error
     if len(trees) != 1:
-        raise QueryError("SYNTAX_ERROR", "Only one sql statement is allowed", position=(1, 1), error_type=1100)
+        raise QueryError(
+            "SYNTAX_ERROR", "Only one sql statement is allowed", position=(1, 1), error_type=SYNTAX_ERROR_TYPE
+        )
     _check_select_lists(sql, trees[0])
     return _classify_parsed(trees[0])
 
