@@ -84,7 +84,6 @@ _RUNNABLE = (
     exp.TruncateTable,
     exp.Transaction,
     exp.Commit,
-    exp.Rollback,
 )
 
 
@@ -357,6 +356,9 @@ class Database:
     # ---- everything sqlglot parses -------------------------------------------------------------------------
 
     def _run(self, tree: exp.Expression, parameters: dict[str, str]) -> Outcome:
+        if isinstance(tree, exp.Transaction | exp.Commit):
+            # Each Data API statement is a transaction of its own, and a batch is one: nothing to do.
+            return Outcome()
         bind_parameters(tree, parameters)
         externals = self.external_schemas()
         self._refuse_external_writes(tree, externals)

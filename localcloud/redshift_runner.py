@@ -209,6 +209,8 @@ class RedshiftRunner:
 
     def submit(self, sqls: list[str], is_batch: bool, request: dict[str, Any]) -> Statement:
         """Queue a statement (or a batch) for the request's workgroup; DataApiError when refused."""
+        if request.get("SessionId") or request.get("SessionKeepAliveSeconds"):
+            raise DataApiError("ValidationException", "Sessions (SessionId, SessionKeepAliveSeconds) are not emulated")
         workgroup_name = request.get("WorkgroupName")
         if not workgroup_name:
             raise DataApiError("ValidationException", "The local cloud runs statements on serverless workgroups only: "

@@ -100,7 +100,8 @@ def _batch_execute_statement(runner: RedshiftRunner, param: Callable[[str], Any]
 
 
 def _request(param: Callable[[str], Any]) -> dict[str, Any]:
-    keys = ("WorkgroupName", "ClusterIdentifier", "Database", "DbUser", "StatementName", "Parameters")
+    keys = ("WorkgroupName", "ClusterIdentifier", "Database", "DbUser", "StatementName", "Parameters", "SessionId",
+            "SessionKeepAliveSeconds")  # fmt: skip
     return {k: param(k) for k in keys}
 
 

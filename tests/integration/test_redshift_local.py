@@ -318,6 +318,7 @@ def test_failures_are_redshift_errors(data: Any, spectrum: str) -> None:
     assert "not supported on the local cloud" in fail(data, unload)
     assert "not supported on the local cloud" in fail(data, f"INSERT INTO {spectrum}.{TABLE} VALUES (1, 'x', 1.0, 'd')")
     assert "FORMAT AS PARQUET" in fail(data, f"COPY loaded FROM 's3://{BUCKET}/silver/' IAM_ROLE '{ROLE}' CSV")
+    assert "ROLLBACK is not supported" in fail(data, "ROLLBACK")
     failed = execute(data, "SELECT 1 +")
     assert wait(data, failed)["Status"] == "FAILED"
     with pytest.raises(ClientError) as no_result:
@@ -329,13 +330,14 @@ def test_failures_are_redshift_errors(data: Any, spectrum: str) -> None:
 
 
 def test_a_batch_is_one_transaction(data: Any) -> None:
-    sqls = ["CREATE TABLE batch_ok (x INT)", "INSERT INTO batch_ok VALUES (1), (2)", "SELECT sum(x) FROM batch_ok"]
+    sqls = ["BEGIN", "CREATE TABLE batch_ok (x INT)", "INSERT INTO batch_ok VALUES (1), (2)"]
+    sqls.append("SELECT sum(x) FROM batch_ok")
     batch = data.batch_execute_statement(WorkgroupName=WORKGROUP, Database=DATABASE, Sqls=sqls)["Id"]
     described = wait(data, batch)
     assert described["Status"] == "FINISHED"
-    assert [s["Status"] for s in described["SubStatements"]] == ["FINISHED"] * 3
-    assert described["SubStatements"][1]["ResultRows"] == 2
-    assert data.get_statement_result(Id=f"{batch}:3")["Records"] == [[{"longValue": 3}]]
+    assert [s["Status"] for s in described["SubStatements"]] == ["FINISHED"] * 4
+    assert described["SubStatements"][2]["ResultRows"] == 2
+    assert data.get_statement_result(Id=f"{batch}:4")["Records"] == [[{"longValue": 3}]]
 
     sqls = ["CREATE TABLE batch_undone (x INT)", "SELECT * FROM missing", "SELECT 1"]
     batch = data.batch_execute_statement(WorkgroupName=WORKGROUP, Database=DATABASE, Sqls=sqls)["Id"]
