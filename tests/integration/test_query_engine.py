@@ -10,9 +10,11 @@ import io
 import json
 import subprocess
 import sys
+import tempfile
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
@@ -556,3 +558,12 @@ def test_information_schema(lake: Lake) -> None:
     tables = lake.rows(lake.run("SELECT table_name FROM information_schema.tables WHERE table_schema = 'silver'"))
     assert {"events", "users", "empty"} <= {r[0] for r in tables}
     assert ["silver"] in lake.rows(lake.run("SELECT schema_name FROM information_schema.schemata"))
+
+
+def test_the_query_workdir_is_removed(lake: Lake) -> None:
+    query_id = f"workdir-{uuid.uuid4().hex[:12]}"  # short: the directory keeps 40 characters of it
+    outcome = lake.run("SELECT count(*) AS n FROM events", query_id=query_id)
+    assert outcome.state == "SUCCEEDED" and outcome.engine_ms >= 0
+    failed = lake.run("SELECT nosuch FROM events", query_id=query_id + "-failed")
+    assert failed.state == "FAILED"
+    assert not list(Path(tempfile.gettempdir()).glob(f"lc-query-{query_id}*"))
