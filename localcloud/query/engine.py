@@ -44,6 +44,7 @@ from localcloud.query.sql import (
     DIVISION_BY_ZERO,
     NOT_FOUND_TYPE,
     AlterPartitions,
+    CreateExternal,
     Ctas,
     Describe,
     DropTable,
@@ -971,9 +972,41 @@ def create_table_as(ctx: Context, statement: Ctas) -> Result:
     return replace(result, manifest_location=manifest)
 
 
+def _glue_columns(columns: list[tuple[str, str, str]]) -> list[dict[str, str]]:
+    return [{"Name": n, "Type": t} | ({"Comment": c} if c else {}) for n, t, c in columns]
+
+
+def create_external_table(ctx: Context, statement: CreateExternal) -> Result:
+    """The Glue table of a CREATE EXTERNAL TABLE (the data stays where LOCATION says)."""
+    db, name = _resolve(ctx, statement.target)
+    if not _database_exists(ctx, db):
+        raise QueryError("", f"FAILED: SemanticException [Error 10072]: Database does not exist: {db}")
+    storage = {
+        "Columns": _glue_columns(statement.columns),
+        "Location": statement.location,
+        "InputFormat": PARQUET_INPUT,
+        "OutputFormat": PARQUET_OUTPUT,
+        "SerdeInfo": {"SerializationLibrary": PARQUET_SERDE, "Parameters": {"serialization.format": "1"}},
+    }
+    table_input = {
+        "Name": name,
+        "TableType": "EXTERNAL_TABLE",
+        "Parameters": {"EXTERNAL": "TRUE", "classification": "parquet", **statement.properties},
+        "PartitionKeys": _glue_columns(statement.keys),
+        "StorageDescriptor": storage,
+    }
+    try:
+        ctx.glue.create_table(DatabaseName=db, TableInput=table_input)
+    except ctx.glue.exceptions.AlreadyExistsException:
+        if not statement.if_not_exists:
+            raise QueryError("", f"FAILED: AlreadyExistsException: Table {name} already exists") from None
+    return write_text_result(ctx, ["result"], [])
+
+
 _HANDLERS: dict[type, Callable[[Context, Any], Result]] = {
     Query: run_select,
     Ctas: create_table_as,
+    CreateExternal: create_external_table,
     ShowTables: show_tables,
     ShowDatabases: show_databases,
     ShowPartitions: show_partitions,

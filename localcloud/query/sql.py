@@ -75,6 +75,19 @@ class Ctas:
 
 
 @dataclass(frozen=True)
+class CreateExternal:
+    """CREATE EXTERNAL TABLE over Parquet: columns and partition keys as (name, Hive type, comment)."""
+
+    target: TableName
+    columns: list[tuple[str, str, str]]
+    keys: list[tuple[str, str, str]]
+    location: str
+    #: TBLPROPERTIES.
+    properties: dict[str, str]
+    if_not_exists: bool = False
+
+
+@dataclass(frozen=True)
 class ShowTables:
     db: str | None
     pattern: str | None
@@ -124,7 +137,16 @@ class DropTable:
 
 
 Statement = (
-    Query | Ctas | ShowTables | ShowDatabases | ShowPartitions | Describe | MsckRepair | AlterPartitions | DropTable
+    Query
+    | Ctas
+    | CreateExternal
+    | ShowTables
+    | ShowDatabases
+    | ShowPartitions
+    | Describe
+    | MsckRepair
+    | AlterPartitions
+    | DropTable
 )
 
 _IDENT = r'(?:"[^"]+"|`[^`]+`|[A-Za-z0-9_$]+)'
@@ -149,10 +171,11 @@ _DROP_TABLE = re.compile(rf"DROP\s+TABLE\s+(?P<ifx>IF\s+EXISTS\s+)?(?P<t>{_QNAME
 #: Statements Athena has and the local cloud refuses, by their leading keywords.
 _REFUSED = re.compile(
     r"(INSERT|UPDATE|DELETE|MERGE|UNLOAD|VACUUM|OPTIMIZE|PREPARE|EXECUTE|DEALLOCATE|EXPLAIN|GRANT|REVOKE|USE|CALL|SET"
-    r"|CREATE\s+(?:OR\s+REPLACE\s+)?(?:VIEW|DATABASE|SCHEMA|EXTERNAL\s+TABLE|PROTECTED\s+MULTI\s+DIALECT\s+VIEW)"
+    r"|CREATE\s+(?:OR\s+REPLACE\s+)?(?:VIEW|DATABASE|SCHEMA|PROTECTED\s+MULTI\s+DIALECT\s+VIEW)"
     r"|ALTER\s+(?:TABLE|DATABASE|SCHEMA|VIEW)|DROP\s+(?:VIEW|DATABASE|SCHEMA)|SHOW\s+\w+(?:\s+\w+)?|DESCRIBE\s+VIEW)\b",
     _FLAGS,
 )
+_CREATE_EXTERNAL = re.compile(r"CREATE\s+EXTERNAL\s+TABLE\b", _FLAGS)
 _LEADING_COMMENTS = re.compile(r"\A(?:\s+|--[^\n]*(?:\n|\Z)|/\*.*?\*/)*", re.DOTALL)
 
 
@@ -247,11 +270,54 @@ def _ctas_properties(create: exp.Create) -> tuple[dict[str, str | list[str]], bo
             props["format"] = _literal_value(prop.this)
         elif isinstance(prop, exp.PartitionedByProperty):
             props["partitioned_by"] = _literal_value(prop.this)
-        elif isinstance(prop, exp.Property):
+        elif type(prop) is exp.Property:  # name = value (every specific property is a subclass)
             props[prop.name.lower()] = _literal_value(prop.args["value"])
         else:
             raise not_supported(f"table property {prop.sql(dialect='trino')!r}")
     return props, with_data
+
+
+def _column_def(column: exp.Expr) -> tuple[str, str, str]:
+    kind = column.args.get("kind")
+    if not isinstance(column, exp.ColumnDef) or kind is None:
+        raise QueryError("SYNTAX_ERROR", f"a column needs a name and a type: {column.sql(dialect='hive')}")
+    comment = column.find(exp.CommentColumnConstraint)
+    hive_type = re.sub(r"\s+", "", kind.sql(dialect="hive")).lower()
+    return column.name.lower(), hive_type, comment.this.name if comment else ""
+
+
+def _create_external(sql: str) -> CreateExternal:
+    """CREATE EXTERNAL TABLE, parsed as Athena's Hive DDL; only Parquet tables are accepted."""
+    try:
+        tree = sqlglot.parse_one(sql, read="athena")
+    except (ParseError, TokenError) as error:
+        raise _syntax_error(error) from error
+    if not isinstance(tree, exp.Create) or not isinstance(tree.this, exp.Schema):
+        raise not_supported("this form of CREATE EXTERNAL TABLE")
+    keys, location, formats, props = [], None, [], {}
+    for prop in tree.args["properties"].expressions:
+        if isinstance(prop, exp.LocationProperty):
+            location = prop.this.name
+        elif isinstance(prop, exp.PartitionedByProperty):
+            keys = [_column_def(c) for c in prop.this.expressions]
+        elif isinstance(prop, exp.FileFormatProperty | exp.RowFormatSerdeProperty):
+            formats.append(prop.sql(dialect="hive").lower())
+        elif type(prop) is exp.Property:  # name = value (every specific property is a subclass)
+            props[prop.name] = prop.args["value"].name
+        elif not isinstance(prop, exp.ExternalProperty | exp.SchemaCommentProperty):
+            raise not_supported(f"CREATE EXTERNAL TABLE with {prop.sql(dialect='hive')}")
+    if not any("parquet" in f for f in formats):
+        raise not_supported(f"CREATE EXTERNAL TABLE {' '.join(formats) or 'STORED AS TEXTFILE'}")
+    if location is None:
+        raise QueryError("SYNTAX_ERROR", "CREATE EXTERNAL TABLE needs a LOCATION", error_type=SYNTAX_ERROR_TYPE)
+    return CreateExternal(
+        target=table_name(tree.this.this),
+        columns=[_column_def(c) for c in tree.this.expressions],
+        keys=keys,
+        location=location,
+        properties=props,
+        if_not_exists=bool(tree.args.get("exists")),
+    )
 
 
 def _check_select_lists(sql: str, tree: exp.Expr) -> None:
@@ -296,6 +362,8 @@ def classify(sql: str) -> Statement:
     statement = _utility(text)
     if statement is not None:
         return statement
+    if _CREATE_EXTERNAL.match(text):
+        return _create_external(sql)
     if refused := _REFUSED.match(text):
         raise not_supported(" ".join(refused[0].upper().split()))
     try:

@@ -567,3 +567,23 @@ def test_the_query_workdir_is_removed(lake: Lake) -> None:
     failed = lake.run("SELECT nosuch FROM events", query_id=query_id + "-failed")
     assert failed.state == "FAILED"
     assert not list(Path(tempfile.gettempdir()).glob(f"lc-query-{query_id}*"))
+
+
+def test_create_external_table_then_repair_and_read(lake: Lake) -> None:
+    expected = make_clicks(lake, "taps", ["2024-07-01", "2024-07-02"])
+    lake.glue.delete_table(DatabaseName=DB, Name="taps")  # make_clicks catalogued it: DDL does it here
+    ddl = (
+        "CREATE EXTERNAL TABLE taps (n bigint COMMENT 'count') PARTITIONED BY (dt string) "
+        f"STORED AS PARQUET LOCATION 's3://{LAKE}/silver/taps/'"
+    )
+    created = lake.run(ddl)
+    assert created.state == "SUCCEEDED" and created.statement_type == "DDL", created.error
+    table = lake.glue.get_table(DatabaseName=DB, Name="taps")["Table"]
+    assert table["StorageDescriptor"]["Columns"] == [{"Name": "n", "Type": "bigint", "Comment": "count"}]
+    assert table["PartitionKeys"] == [{"Name": "dt", "Type": "string"}]
+    again = lake.run(ddl)
+    assert again.error is not None and "AlreadyExists" in again.error.message
+    assert lake.run(ddl.replace("TABLE taps", "TABLE IF NOT EXISTS taps")).state == "SUCCEEDED"
+    assert lake.rows(lake.run("SELECT count(*) FROM taps")) == [["0"]]  # no partitions yet
+    lake.run("MSCK REPAIR TABLE taps")
+    assert lake.rows(lake.run("SELECT sum(n) FROM taps")) == [[str(sum(expected["n"].to_pylist()))]]

@@ -110,7 +110,8 @@ def test_ctas_as_awswrangler_and_with_properties() -> None:
         ("UNLOAD (SELECT 1) TO 's3://b/x/' WITH (format = 'PARQUET')", "UNLOAD"),
         ("CREATE VIEW v AS SELECT 1", "CREATE VIEW"),
         ("CREATE OR REPLACE VIEW v AS SELECT 1", "CREATE OR REPLACE VIEW"),
-        ("CREATE EXTERNAL TABLE t (a int) LOCATION 's3://b/t/'", "CREATE EXTERNAL TABLE"),
+        ("CREATE EXTERNAL TABLE t (a int) LOCATION 's3://b/t/'", "CREATE EXTERNAL TABLE STORED AS TEXTFILE"),
+        ("CREATE EXTERNAL TABLE t (a int) STORED AS ORC LOCATION 's3://b/t/'", "CREATE EXTERNAL TABLE stored as orc"),
         ("CREATE TABLE t (a int)", "CREATE TABLE without AS SELECT"),
         ("ALTER TABLE t ADD COLUMNS (b int)", "ALTER TABLE"),
         ("SHOW CREATE TABLE t", "SHOW CREATE TABLE"),
@@ -310,3 +311,25 @@ def test_output_names_as_trino(statement: str, produced: list[str], names: list[
     parsed = sql.classify(statement)
     assert isinstance(parsed, sql.Query)
     assert sql.output_names(parsed.tree, produced) == names
+
+
+def test_create_external_table() -> None:
+    parsed = sql.classify(
+        "CREATE EXTERNAL TABLE IF NOT EXISTS silver.Clicks (\n  id string COMMENT 'the id', n bigint, "
+        "tags array<string>, amount decimal(10, 2)\n) PARTITIONED BY (dt string)\nSTORED AS PARQUET\n"
+        "LOCATION 's3://lake/silver/clicks/'\nTBLPROPERTIES ('parquet.compression' = 'SNAPPY')"
+    )
+    assert parsed == sql.CreateExternal(
+        target=sql.TableName("clicks", "silver", position=(1, 37)),
+        columns=[
+            ("id", "string", "the id"),
+            ("n", "bigint", ""),
+            ("tags", "array<string>", ""),
+            ("amount", "decimal(10,2)", ""),
+        ],
+        keys=[("dt", "string", "")],
+        location="s3://lake/silver/clicks/",
+        properties={"parquet.compression": "SNAPPY"},
+        if_not_exists=True,
+    )
+    assert failure("CREATE EXTERNAL TABLE t (a int) STORED AS PARQUET").startswith("SYNTAX_ERROR")
