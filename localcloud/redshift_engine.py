@@ -36,6 +36,7 @@ from typing import Any
 
 import duckdb
 import sqlglot
+from botocore.exceptions import ClientError
 from sqlglot import exp
 from sqlglot.errors import ParseError, TokenError
 
@@ -275,6 +276,8 @@ class Database:
             raise
         except duckdb.Error as error:
             raise RedshiftError(_duckdb_message(error)) from error
+        except ClientError as error:  # S3 or Glue refused (no such bucket, ...): the statement fails
+            raise RedshiftError(f"{error.operation_name}: {error.response['Error'].get('Message', error)}") from error
 
     # ---- external schemas ------------------------------------------------------------------------------
 
@@ -325,9 +328,10 @@ class Database:
             raise not_supported("COPY from formats other than FORMAT AS PARQUET")
         if rest := _COPY_ACCEPTED.sub("", options).strip():
             raise not_supported(f"The COPY option {rest.split()[0]!r}")
-        target = ".".join(_quote(_name(p.strip())) for p in re.findall(_IDENT, match["table"]))
-        if _name(re.findall(_IDENT, match["table"])[0]) in self.external_schemas() and "." in match["table"]:
+        parts = [_name(part) for part in re.findall(_IDENT, match["table"])]
+        if len(parts) == 2 and parts[0] in self.external_schemas():
             raise not_supported("COPY into an external table")
+        target = ".".join(_quote(part) for part in parts)
         columns = f" ({match['columns']})" if match["columns"] else ""
         with _workdir() as workdir:
             paths = self._download_prefix(match["uri"], workdir)

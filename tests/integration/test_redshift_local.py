@@ -318,6 +318,8 @@ def test_failures_are_redshift_errors(data: Any, spectrum: str) -> None:
     assert "not supported on the local cloud" in fail(data, unload)
     assert "not supported on the local cloud" in fail(data, f"INSERT INTO {spectrum}.{TABLE} VALUES (1, 'x', 1.0, 'd')")
     assert "FORMAT AS PARQUET" in fail(data, f"COPY loaded FROM 's3://{BUCKET}/silver/' IAM_ROLE '{ROLE}' CSV")
+    missing_bucket = fail(data, f"COPY loaded FROM 's3://no-such-bucket/x/' IAM_ROLE '{ROLE}' FORMAT AS PARQUET")
+    assert missing_bucket.startswith("ERROR: ListObjectsV2: ")
     assert "ROLLBACK is not supported" in fail(data, "ROLLBACK")
     failed = execute(data, "SELECT 1 +")
     assert wait(data, failed)["Status"] == "FAILED"
