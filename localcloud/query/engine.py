@@ -18,7 +18,7 @@ import tempfile
 import time
 import traceback
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -364,12 +364,46 @@ def _quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def _column_sql(name: str, hive: str, available: dict[str, str], source: str) -> str:
+_INTEGERS = {"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "UTINYINT", "USMALLINT", "UINTEGER"}
+#: The Parquet (DuckDB) types each catalog type reads without loss, as Athena's Parquet reader
+#: coerces them; any other pairing fails the query instead of being cast into a different answer.
+_READABLE_AS = {
+    "BIGINT": _INTEGERS,
+    "INTEGER": _INTEGERS - {"BIGINT", "UINTEGER"},
+    "SMALLINT": {"TINYINT", "SMALLINT", "UTINYINT"},
+    "TINYINT": {"TINYINT"},
+    "DOUBLE": {"FLOAT", "DOUBLE"} | _INTEGERS,
+    "FLOAT": {"FLOAT"},
+    "VARCHAR": {"VARCHAR", "BLOB"},
+    "BLOB": {"BLOB", "VARCHAR"},
+    "BOOLEAN": {"BOOLEAN"},
+    "DATE": {"DATE"},
+    "TIMESTAMP": {"TIMESTAMP", "TIMESTAMP_S", "TIMESTAMP_MS", "TIMESTAMP_NS", "TIMESTAMP WITH TIME ZONE"},
+}
+
+
+def _check_coercion(name: str, hive: str, target: str, stored: str) -> None:
+    allowed = _READABLE_AS.get(target)
+    if target.startswith("DECIMAL"):
+        allowed = _INTEGERS | ({stored} if stored.startswith("DECIMAL") else set())
+    if allowed is not None and stored not in allowed:
+        raise QueryError(
+            "HIVE_BAD_DATA",
+            f"Field {name}'s type {stored} in parquet file is incompatible with type {hive} defined in table schema",
+        )
+
+
+def _column_sql(name: str, hive: str, stored: dict[str, tuple[str, str]], source: str) -> str:
+    """The projection of one catalog column from files whose columns are ``stored`` (name -> (name, type))."""
     duck = _duck_type(hive)
-    if name not in available:  # a column no file has (added to the catalog later): NULL, as in Athena
+    if name not in stored:  # a column no file has (added to the catalog later): NULL, as in Athena
         return f"CAST(NULL AS {duck or 'VARCHAR'}) AS {_quote(name)}"
-    ref = f"{source}.{_quote(available[name])}"
-    return f"CAST({ref} AS {duck}) AS {_quote(name)}" if duck else f"{ref} AS {_quote(name)}"
+    actual, stored_type = stored[name]
+    ref = f"{source}.{_quote(actual)}"
+    if duck is None:
+        return f"{ref} AS {_quote(name)}"
+    _check_coercion(name, hive, duck, stored_type)
+    return f"CAST({ref} AS {duck}) AS {_quote(name)}"
 
 
 def create_view(ctx: Context, view: str, table: CatalogTable, files: list[DataFile]) -> None:
@@ -386,8 +420,8 @@ def create_view(ctx: Context, view: str, table: CatalogTable, files: list[DataFi
     distinct = ", ".join(_sql_string(p) for p in dict.fromkeys(paths))
     source = f"read_parquet([{distinct}], union_by_name = true, filename = '__lc_file')"
     schema = ctx.con.execute(f"DESCRIBE SELECT * FROM {source}").fetchall()
-    available = {row[0].lower(): row[0] for row in schema if row[0] != "__lc_file"}
-    projection = [_column_sql(c, t, available, "f") for c, t in table.columns]
+    stored = {row[0].lower(): (row[0], row[1]) for row in schema if row[0] != "__lc_file"}
+    projection = [_column_sql(c, t, stored, "f") for c, t in table.columns]
     projection += [f"CAST(p.{_quote(k)} AS {_duck_type(t) or 'VARCHAR'}) AS {_quote(k)}" for k, t in table.keys]
     ctx.con.execute(
         f"CREATE TEMP VIEW {view} AS SELECT {', '.join(projection)} "
@@ -622,7 +656,7 @@ def write_query_result(ctx: Context, cursor: duckdb.DuckDBPyConnection, names: l
             rows += len(batch)
     location = f"{_output(ctx)}{ctx.request.query_id}.csv"
     _upload(ctx, path, location)
-    _put(ctx, location + ".metadata", json.dumps({"columns": [c.__dict__ for c in columns]}))
+    _put(ctx, location + ".metadata", json.dumps({"columns": [asdict(c) for c in columns]}))
     return Result(columns=columns, rows=rows, result_location=location)
 
 

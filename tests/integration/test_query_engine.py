@@ -587,3 +587,12 @@ def test_create_external_table_then_repair_and_read(lake: Lake) -> None:
     assert lake.rows(lake.run("SELECT count(*) FROM taps")) == [["0"]]  # no partitions yet
     lake.run("MSCK REPAIR TABLE taps")
     assert lake.rows(lake.run("SELECT sum(n) FROM taps")) == [[str(sum(expected["n"].to_pylist()))]]
+
+
+def test_a_column_stored_as_another_type_fails_instead_of_being_cast(lake: Lake) -> None:
+    create_table(lake, "drift", [{"Name": "n", "Type": "bigint"}, {"Name": "s", "Type": "string"}], partitioned=False)
+    lake.put_parquet("silver/drift/a.parquet", pa.table({"n": pa.array([1, 2], pa.int32()), "s": ["x", "y"]}))
+    assert lake.rows(lake.run("SELECT sum(n) AS n FROM drift")) == [["3"]]  # int32 widens to bigint, as in Athena
+    lake.put_parquet("silver/drift/b.parquet", pa.table({"n": [2.5], "s": ["z"]}))
+    outcome = lake.run("SELECT sum(n) AS n FROM drift")
+    assert outcome.error is not None and outcome.error.message.startswith("HIVE_BAD_DATA: Field n's type DOUBLE")
