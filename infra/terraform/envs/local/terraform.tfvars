@@ -47,7 +47,9 @@ ge_quarantine_enabled         = true
 catalog_registration_enabled  = true
 observability_enabled         = true
 athena_enabled                = true
-redshift_enabled              = false
+# Unlike dev: the local stack has the Redshift path (an external schema over silver), which the
+# local cloud runs on DuckDB at no cost; on AWS a workgroup bills RPU-hours for its queries.
+redshift_enabled = true
 
 # Alarms: nobody watches the local cloud's silence.
 alarm_oldest_message_age_seconds = 1800

@@ -148,5 +148,6 @@ output "iam_policies" {
     { for m in module.ge_validation : "ge-validation" => m.role_policy_json },
     merge([for m in module.ops : { for k, p in m.role_policies : "ops-${k}" => p }]...),
     merge([for m in module.ge_gate : { for k, p in m.role_policies : "ge-gate-${k}" => p }]...),
+    { for m in module.redshift : "redshift" => m.spectrum_role_policy_json },
   )
 }

@@ -32,3 +32,8 @@ output "spectrum_role_arn" {
   description = "ARN of the role the namespace reads silver with (also usable in COPY ... IAM_ROLE)."
   value       = module.spectrum_role.arn
 }
+
+output "spectrum_role_policy_json" {
+  description = "Inline policy of the Spectrum role (for review and tests)."
+  value       = module.spectrum_role.policy_json
+}

@@ -137,10 +137,12 @@ run "features_off" {
     ge_quarantine_enabled         = false
     observability_enabled         = false
     athena_enabled                = false
+    redshift_enabled              = false
   }
 
   assert {
     condition = alltrue([
+      length(module.redshift) == 0,
       length(module.ops) == 0,
       length(module.glue_catalog) == 0,
       length(module.compaction_job) == 0,
@@ -157,7 +159,8 @@ run "features_off" {
     condition = alltrue([for o in [
       output.ops_state_machine_arn, output.ge_state_machine_arn, output.glue_crawler_name,
       output.glue_database_name, output.glue_job_name, output.ge_job_name, output.dashboard_name,
-      output.athena_workgroup,
+      output.athena_workgroup, output.redshift_workgroup_name, output.redshift_database,
+      output.redshift_external_schema,
     ] : o == null])
     error_message = "Outputs of features toggled off must be null."
   }
@@ -283,10 +286,12 @@ run "features_on" {
     ge_quarantine_enabled         = true
     observability_enabled         = true
     athena_enabled                = true
+    redshift_enabled              = true
   }
 
   assert {
     condition = alltrue([
+      length(module.redshift) == 1,
       length(module.ops) == 1,
       length(module.glue_catalog) == 1,
       length(module.compaction_job) == 1,
@@ -303,7 +308,8 @@ run "features_on" {
     condition = alltrue([for o in [
       output.ops_state_machine_arn, output.ge_state_machine_arn, output.glue_crawler_name,
       output.glue_database_name, output.glue_job_name, output.ge_job_name, output.dashboard_name,
-      output.athena_workgroup,
+      output.athena_workgroup, output.redshift_workgroup_name, output.redshift_database,
+      output.redshift_external_schema,
     ] : o != null])
     error_message = "Outputs of features toggled on must be set."
   }
@@ -331,8 +337,21 @@ run "features_on" {
   }
 
   assert {
-    condition     = length(output.iam_policies) == 11
-    error_message = "Expected one policy per role: ingest, transform, crawler, compaction, ge-validation, ops (replay, progress, sfn, schedule), ge-gate (sfn, trigger)."
+    condition     = length(output.iam_policies) == 12
+    error_message = "Expected one policy per role: ingest, transform, crawler, compaction, ge-validation, ops (replay, progress, sfn, schedule), ge-gate (sfn, trigger), redshift."
+  }
+
+  # The external schema maps the stack's Glue database with the Spectrum role, which reads only
+  # that database's tables and silver/.
+  assert {
+    condition = alltrue([
+      output.redshift_external_schema == "silver",
+      module.redshift[0].workgroup_name == "elt-test",
+      strcontains(output.iam_policies["redshift"], "arn:aws:glue:us-east-1:123456789012:table/elt_test_silver/*"),
+      strcontains(output.iam_policies["redshift"], "arn:aws:s3:::elt-test-silver/silver/*"),
+      !strcontains(output.iam_policies["redshift"], "quarantine"),
+    ])
+    error_message = "The Redshift external schema or its role is not scoped to the stack's silver."
   }
 
   # No wildcard actions, anywhere.
@@ -446,6 +465,7 @@ run "customer_managed_key" {
     ge_quarantine_enabled         = true
     observability_enabled         = true
     athena_enabled                = true
+    redshift_enabled              = true
   }
 
   # Every role that touches the stack's data may use the key, with the actions its service needs;
@@ -467,6 +487,7 @@ run "customer_managed_key" {
       ops-schedule    = []
       ge-gate-sfn     = ["kms:Decrypt", "kms:GenerateDataKey"]
       ge-gate-trigger = []
+      redshift        = ["kms:Decrypt"]
     })
     error_message = "The UseDataKey statements do not match the roles' needs."
   }
