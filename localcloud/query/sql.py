@@ -431,6 +431,17 @@ def _full_unit_date_diff(tree: exp.Expr) -> None:
         node.replace(exp.Anonymous(this="date_sub", expressions=[unit, node.expression, node.this]))
 
 
+def _plain_timestamp_literals(tree: exp.Expr) -> None:
+    """``timestamp '...'`` as DuckDB's TIMESTAMP: the literal's own digits are its value, and DuckDB's
+    second/millisecond timestamp types (what sqlglot maps precisions 0 and 3 to) do not compare with
+    ``timestamp with time zone`` values such as now()."""
+    for cast in tree.find_all(exp.Cast):
+        to = cast.args.get("to")
+        literal = isinstance(cast.this, exp.Literal) and cast.this.is_string
+        if literal and isinstance(to, exp.DataType) and to.this == exp.DataType.Type.TIMESTAMP:
+            to.set("expressions", [])
+
+
 def to_duckdb(tree: exp.Expr) -> str:
     """DuckDB SQL for a (bound) Trino tree; a construct sqlglot cannot translate is refused."""
     for column in tree.find_all(exp.Column):
@@ -439,6 +450,7 @@ def to_duckdb(tree: exp.Expr) -> str:
         column.set("catalog", None)
     _guard_division(tree)
     _full_unit_date_diff(tree)
+    _plain_timestamp_literals(tree)
     for approx in tree.find_all(exp.ApproxDistinct):
         # Exact is within any approximation bound (and Trino's sketch is exact on small sets);
         # DuckDB's HyperLogLog is off by several percent even on a few dozen values.
