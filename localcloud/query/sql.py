@@ -431,15 +431,25 @@ def _full_unit_date_diff(tree: exp.Expr) -> None:
         node.replace(exp.Anonymous(this="date_sub", expressions=[unit, node.expression, node.this]))
 
 
-def _plain_timestamp_literals(tree: exp.Expr) -> None:
-    """``timestamp '...'`` as DuckDB's TIMESTAMP: the literal's own digits are its value, and DuckDB's
-    second/millisecond timestamp types (what sqlglot maps precisions 0 and 3 to) do not compare with
-    ``timestamp with time zone`` values such as now()."""
+def _typed_literals(tree: exp.Expr) -> None:
+    """Typed literals typed by their own digits, as in Trino.
+
+    ``timestamp '...'`` becomes DuckDB's TIMESTAMP: the literal's digits are its value, and DuckDB's
+    second/millisecond types (what sqlglot maps precisions 0 and 3 to) do not compare with ``timestamp
+    with time zone`` values such as now(). ``decimal '1.20'`` is decimal(3,2), not DuckDB's default
+    DECIMAL(18,3).
+    """
     for cast in tree.find_all(exp.Cast):
         to = cast.args.get("to")
-        literal = isinstance(cast.this, exp.Literal) and cast.this.is_string
-        if literal and isinstance(to, exp.DataType) and to.this == exp.DataType.Type.TIMESTAMP:
+        if not (isinstance(cast.this, exp.Literal) and cast.this.is_string and isinstance(to, exp.DataType)):
+            continue
+        if to.this == exp.DataType.Type.TIMESTAMP:
             to.set("expressions", [])
+        elif to.this == exp.DataType.Type.DECIMAL and not to.expressions:
+            whole, _, fraction = cast.this.name.strip().lstrip("+-").partition(".")
+            scale = len(fraction)
+            precision = max(len(whole.lstrip("0")) + scale, 1)
+            to.set("expressions", [exp.DataTypeParam(this=exp.Literal.number(n)) for n in (precision, scale)])
 
 
 def to_duckdb(tree: exp.Expr) -> str:
@@ -450,7 +460,7 @@ def to_duckdb(tree: exp.Expr) -> str:
         column.set("catalog", None)
     _guard_division(tree)
     _full_unit_date_diff(tree)
-    _plain_timestamp_literals(tree)
+    _typed_literals(tree)
     for approx in tree.find_all(exp.ApproxDistinct):
         # Exact is within any approximation bound (and Trino's sketch is exact on small sets);
         # DuckDB's HyperLogLog is off by several percent even on a few dozen values.

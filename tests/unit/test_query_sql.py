@@ -170,6 +170,9 @@ def test_translation_keeps_trino_semantics() -> None:
     assert run("SELECT now() > timestamp '2020-01-01 00:00:00', timestamp '2024-01-01 10:00:00.123456'") == [
         (True, datetime(2024, 1, 1, 10, 0, 0, 123456))
     ]
+    assert run("SELECT DECIMAL '1.20', DECIMAL '-0.5', DECIMAL '12'") == [
+        (Decimal("1.20"), Decimal("-0.5"), Decimal("12"))
+    ]
     late, early = "timestamp '2024-01-02 01:00:00'", "timestamp '2024-01-01 23:00:00'"
     assert run(f"SELECT date_diff('day', {early}, {late}), date_diff('hour', {early}, {late})") == [(0, 2)]
     assert run("SELECT date_diff('day', date '2024-07-01', date '2024-07-31'), greatest(1, NULL)") == [(30, None)]
