@@ -176,7 +176,8 @@ _REFUSED = re.compile(
     _FLAGS,
 )
 _CREATE_EXTERNAL = re.compile(r"CREATE\s+EXTERNAL\s+TABLE\b", _FLAGS)
-_LEADING_COMMENTS = re.compile(r"\A(?:\s+|--[^\n]*(?:\n|\Z)|/\*.*?\*/)*", re.DOTALL)
+#: Quoted text (kept) or a comment (dropped), for matching statements without their comments.
+_QUOTED_OR_COMMENT = re.compile(r"('(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"|`[^`]*`)|--[^\n]*|/\*.*?\*/", re.DOTALL)
 
 
 def _unquote(ident: str) -> str:
@@ -356,7 +357,7 @@ def _classify_parsed(tree: exp.Expr) -> Statement:
 
 def classify(sql: str) -> Statement:
     """Parse one Athena statement; raises :class:`QueryError` for syntax errors and refused constructs."""
-    text = _LEADING_COMMENTS.sub("", sql).strip().rstrip(";").strip()
+    text = _QUOTED_OR_COMMENT.sub(lambda m: m[1] or " ", sql).strip().rstrip(";").strip()
     if not text:
         raise QueryError("SYNTAX_ERROR", "empty statement", position=(1, 1), error_type=SYNTAX_ERROR_TYPE)
     statement = _utility(text)

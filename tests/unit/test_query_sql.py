@@ -45,6 +45,7 @@ def failure(statement: str) -> str:
         ("DESCRIBE `silver`.`Events`", sql.Describe(sql.TableName("events", "silver"))),
         ("SHOW COLUMNS IN events FROM silver", sql.Describe(sql.TableName("events", "silver"), names_only=True)),
         ("-- repair\nMSCK REPAIR TABLE events", sql.MsckRepair(sql.TableName("events"))),
+        ("SHOW /* all */ TABLES -- of the context's database\n;", sql.ShowTables(db=None, pattern=None)),
         ("DROP TABLE IF EXISTS silver.t", sql.DropTable(sql.TableName("t", "silver"), if_exists=True)),
         ('DROP TABLE "db"."x"', sql.DropTable(sql.TableName("x", "db"), if_exists=False)),
     ],
