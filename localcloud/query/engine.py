@@ -276,8 +276,15 @@ def _partitions(ctx: Context, table: CatalogTable) -> list[dict[str, Any]]:
 
 
 def _check_readable(table: CatalogTable) -> None:
+    """Refuse tables whose rows are not simply their Parquet files under Glue locations."""
     if table.raw.get("TableType") == "VIRTUAL_VIEW":
         raise not_supported(f"Reading view '{table.qualified}'")
+    params = {k.lower(): str(v).lower() for k, v in (table.raw.get("Parameters") or {}).items()}
+    if params.get("projection.enabled") == "true":
+        raise not_supported(f"Partition projection (table '{table.qualified}')")
+    table_format = params.get("table_type") or params.get("spark.sql.sources.provider")
+    if table_format in ("iceberg", "hudi", "delta"):
+        raise not_supported(f"Reading {table_format} table '{table.qualified}'")
     formats = " ".join(
         [
             table.storage.get("InputFormat") or "",

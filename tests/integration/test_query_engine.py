@@ -596,3 +596,17 @@ def test_a_column_stored_as_another_type_fails_instead_of_being_cast(lake: Lake)
     lake.put_parquet("silver/drift/b.parquet", pa.table({"n": [2.5], "s": ["z"]}))
     outcome = lake.run("SELECT sum(n) AS n FROM drift")
     assert outcome.error is not None and outcome.error.message.startswith("HIVE_BAD_DATA: Field n's type DOUBLE")
+
+
+def test_tables_that_are_not_plain_parquet_are_refused(lake: Lake) -> None:
+    for name, parameters in [("proj", {"projection.enabled": "true"}), ("ice", {"table_type": "ICEBERG"})]:
+        lake.glue.create_table(
+            DatabaseName=DB,
+            TableInput={
+                "Name": name,
+                "Parameters": parameters,
+                "StorageDescriptor": {"Columns": [{"Name": "n", "Type": "bigint"}], "Location": f"s3://{LAKE}/{name}/"},
+            },
+        )
+        outcome = lake.run(f"SELECT * FROM {name}")
+        assert outcome.error is not None and outcome.error.message.startswith("NOT_SUPPORTED: "), outcome.error
