@@ -60,6 +60,7 @@ from localcloud.query.sql import (
     bind_view,
     catalog_tables,
     classify,
+    emulate_decimal_division,
     like_pattern,
     not_supported,
     output_names,
@@ -521,12 +522,16 @@ def bind_tables(ctx: Context, tree: Any) -> str:
         where = partition_filter(table, [k for k, _ in catalog_table.keys])
         plans.append((table, catalog_table, table_files(ctx, catalog_table, where)))
     _check_cutoff(ctx, (f for _, _, files in plans for f in files))
+    views: dict[str, dict[str, str]] = {}
     for i, (table, source, files) in enumerate(plans):
+        view = f"__lc_t{i}"
         if isinstance(source, CatalogTable):
-            create_view(ctx, f"__lc_t{i}", source, files)
+            create_view(ctx, view, source, files)
         else:
-            ctx.con.register(f"__lc_t{i}", source)
-        bind_view(table, f"__lc_t{i}")
+            ctx.con.register(view, source)
+        views[view] = {row[0].lower(): row[1] for row in ctx.con.execute(f"DESCRIBE {view}").fetchall()}
+        bind_view(table, view)
+    emulate_decimal_division(tree, views)
     return to_duckdb(tree)
 
 

@@ -416,7 +416,7 @@ def bind_view(table: exp.Table, view: str) -> None:
 
 def _guard_division(tree: exp.Expr) -> None:
     """Trino fails a division by zero; DuckDB answers NULL, so make the zero divisor an error."""
-    for node in list(tree.find_all(exp.Div, exp.Mod)):
+    for node in list(tree.find_all(exp.Div, exp.Mod, exp.IntDiv)):
         divisor = node.expression
         if isinstance(divisor, exp.Literal) and divisor.is_number and float(divisor.this) != 0:
             continue  # the common x / 2: nothing to guard
@@ -451,6 +451,102 @@ def _typed_literals(tree: exp.Expr) -> None:
             scale = len(fraction)
             precision = max(len(whole.lstrip("0")) + scale, 1)
             to.set("expressions", [exp.DataTypeParam(this=exp.Literal.number(n)) for n in (precision, scale)])
+
+
+#: An exact numeric type as Trino infers it: ("int", 0) or ("dec", scale); None when not known exact.
+Exact = tuple[str, int] | None
+_INTEGER_TYPES = {"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "INT"}
+
+
+def _column_type(column: exp.Column, views: dict[str, dict[str, str]]) -> Exact:
+    """A column's type when it certainly comes from a bound view (else None)."""
+    select = column.find_ancestor(exp.Select)
+    sources = [select.args["from_"].this] if select and select.args.get("from_") else []
+    sources += [j.this for j in (select.args.get("joins") or [])] if select else []
+    if column.table:
+        sources = [t for t in sources if isinstance(t, exp.Table) and t.alias_or_name == column.table]
+    if len(sources) != 1 or not isinstance(sources[0], exp.Table) or sources[0].name not in views:
+        return None
+    duck = views[sources[0].name].get(column.name.lower(), "")
+    if match := re.fullmatch(r"DECIMAL\(\d+,(\d+)\)", duck):
+        return "dec", int(match[1])
+    return ("int", 0) if duck in _INTEGER_TYPES else None
+
+
+def _cast_type(to: exp.DataType) -> Exact:
+    if to.this == exp.DataType.Type.DECIMAL:
+        params = [int(p.name) for p in to.expressions]
+        return "dec", params[1] if len(params) > 1 else 0
+    return ("int", 0) if to.this.name in _INTEGER_TYPES else None
+
+
+def _combine(node: exp.Expr, left: Exact, right: Exact) -> Exact:
+    if left is None or right is None:
+        return None
+    kind = "dec" if "dec" in (left[0], right[0]) else "int"
+    if isinstance(node, exp.Mul):
+        return kind, left[1] + right[1]
+    return kind, max(left[1], right[1])  # +, - and / keep the larger scale
+
+
+def exact_type(node: exp.Expr, views: dict[str, dict[str, str]]) -> Exact:
+    """Trino's exact numeric type of an expression, for the forms whose type is certain."""
+    if isinstance(node, exp.Literal) and node.is_number:
+        text = node.name.lower()
+        return None if "e" in text else ("dec", len(text.partition(".")[2])) if "." in text else ("int", 0)
+    if isinstance(node, exp.Paren | exp.Neg | exp.Window | exp.Sum | exp.Min | exp.Max):
+        return exact_type(node.this, views)
+    if isinstance(node, exp.Count):
+        return "int", 0
+    if isinstance(node, exp.Avg):  # avg(bigint) is a double; avg(decimal) keeps its scale
+        inner = exact_type(node.this, views)
+        return inner if inner and inner[0] == "dec" else None
+    if isinstance(node, exp.Cast) and isinstance(node.args.get("to"), exp.DataType):
+        return _cast_type(node.args["to"])
+    if isinstance(node, exp.Column):
+        return _column_type(node, views)
+    if isinstance(node, exp.Add | exp.Sub | exp.Mul | exp.Div):
+        return _combine(node, exact_type(node.this, views), exact_type(node.expression, views))
+    return None
+
+
+def _p(node: exp.Expr) -> exp.Expr:
+    """Parenthesised: sqlglot prints a built tree's precedence only through explicit parentheses."""
+    return exp.paren(node, copy=False)
+
+
+def _scaled(node: exp.Expr, scale: int) -> exp.Expr:
+    """An exact numeric as the integer of its value times 10^scale (exact: Trino's type has that scale)."""
+    value = exp.cast(_p(node.copy()), exp.DataType.build(f"DECIMAL(38, {scale})"))
+    return exp.cast(_p(exp.Mul(this=value, expression=exp.Literal.number(10**scale))), "HUGEINT")
+
+
+def _decimal_quotient(node: exp.Div, left: tuple[str, int], right: tuple[str, int]) -> exp.Expr:
+    """Trino's decimal division: the quotient at scale max(s1, s2), rounded half up, computed exactly."""
+    scale = max(left[1], right[1])
+    shift = exp.Literal.number(10 ** (scale - left[1] + right[1]))
+    numerator = _p(exp.Mul(this=_scaled(node.this, left[1]), expression=shift))
+    denominator = _scaled(node.expression, right[1])
+    two = exp.Literal.number(2)
+    twice_numerator = _p(exp.Mul(this=two.copy(), expression=exp.Abs(this=numerator)))
+    dividend = _p(exp.Add(this=twice_numerator, expression=exp.Abs(this=denominator)))
+    divisor = _p(exp.Mul(this=two, expression=exp.Abs(this=denominator.copy())))
+    signs = _p(exp.Mul(this=exp.Sign(this=numerator.copy()), expression=exp.Sign(this=denominator.copy())))
+    quotient = exp.cast(
+        _p(exp.Mul(this=_p(exp.IntDiv(this=dividend, expression=divisor)), expression=signs)), "DECIMAL(38, 0)"
+    )
+    unit = exp.cast(exp.Literal.string(f"{10**-scale:.{scale}f}"), exp.DataType.build(f"DECIMAL({scale + 1}, {scale})"))
+    return exp.cast(_p(exp.Mul(this=quotient, expression=unit)), exp.DataType.build(f"DECIMAL(38, {scale})"))
+
+
+def emulate_decimal_division(tree: exp.Expr, views: dict[str, dict[str, str]]) -> None:
+    """Trino divides decimals (``count(*) * 100.0 / total``) at the operands' larger scale, rounding
+    half up; DuckDB answers a double. Where both operands' types are certain, compute Trino's answer;
+    ``views`` are the bound views' DuckDB column types."""
+    for node in reversed(list(tree.find_all(exp.Div))):  # inner divisions first: outer ones type them
+        left, right = exact_type(node.this, views), exact_type(node.expression, views)
+        if left and right and "dec" in (left[0], right[0]):
+            node.replace(_decimal_quotient(node, left, right))
 
 
 def to_duckdb(tree: exp.Expr) -> str:

@@ -14,6 +14,7 @@ import tempfile
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
 
@@ -610,3 +611,23 @@ def test_tables_that_are_not_plain_parquet_are_refused(lake: Lake) -> None:
         )
         outcome = lake.run(f"SELECT * FROM {name}")
         assert outcome.error is not None and outcome.error.message.startswith("NOT_SUPPORTED: "), outcome.error
+
+
+def test_percentages_round_like_trino(lake: Lake) -> None:
+    """count(*) * 100.0 / total is a decimal with one digit in Trino (rounded half up), not a double."""
+    sql = (
+        "SELECT dt, count(*) * 100.0 / sum(count(*)) OVER () AS pct, sum(qty) * 1.0 / count(*) AS mean "
+        "FROM events GROUP BY dt ORDER BY dt"
+    )
+    outcome = lake.run(sql)
+    table = lake.events_table()
+    total = table.num_rows
+    expected = []
+    for day in DAYS:
+        rows = table.filter(pc.equal(table["dt"], day))
+        pct = (Decimal(rows.num_rows * 1000) / total).quantize(Decimal("1"), ROUND_HALF_UP).scaleb(-1)
+        mean = (Decimal(pc.sum(rows["qty"]).as_py() * 10) / rows.num_rows).quantize(Decimal("1"), ROUND_HALF_UP)
+        mean = mean.scaleb(-1)
+        expected.append([day, str(pct), str(mean)])
+    assert lake.rows(outcome) == expected
+    assert [(c.type, c.scale) for c in outcome.columns[1:]] == [("decimal", 1), ("decimal", 1)]

@@ -340,3 +340,30 @@ def test_create_external_table() -> None:
         if_not_exists=True,
     )
     assert failure("CREATE EXTERNAL TABLE t (a int) STORED AS PARQUET").startswith("SYNTAX_ERROR")
+
+
+def divide(statement: str, views: dict[str, dict[str, str]] | None = None) -> list[tuple[Any, ...]]:
+    parsed = sql.classify(statement)
+    assert isinstance(parsed, sql.Query)
+    sql.emulate_decimal_division(parsed.tree, views or {})
+    con = duckdb.connect()
+    con.execute("SET integer_division = true")
+    con.execute("CREATE TABLE t AS SELECT 7::BIGINT AS qty, 7.0::DOUBLE AS amount, 1.25::DECIMAL(5,2) AS price")
+    return con.execute(sql.to_duckdb(parsed.tree)).fetchall()
+
+
+def test_decimal_division_as_trino() -> None:
+    """Trino: the quotient of exact numerics with a decimal has the larger scale, rounded half up."""
+    assert divide("SELECT 1.0 / 3, 100.0 * 2 / 3, -1.0 / 3, 2.0 / -3, 1 / 8.00, 0.285 / 1") == [
+        (Decimal("0.3"), Decimal("66.7"), Decimal("-0.3"), Decimal("-0.7"), Decimal("0.13"), Decimal("0.285"))
+    ]
+    assert divide("SELECT 2.5e0 / 2, 7 / 2, CAST(NULL AS decimal(3, 1)) / 2") == [(1.25, 3, None)]
+    views = {"t": {"qty": "BIGINT", "amount": "DOUBLE", "price": "DECIMAL(5,2)"}}
+    assert divide("SELECT qty * 1.0 / 3, amount * 1.0 / 3, price / qty FROM t", views) == [
+        (Decimal("2.3"), 7.0 / 3, Decimal("0.18"))
+    ]
+    assert divide("SELECT avg(qty) / 2.0, sum(price) / 2 FROM t", views) == [(3.5, Decimal("0.63"))]
+    share = "SELECT count(*) * 100.0 / sum(count(*)) OVER () FROM (VALUES 1, 1, 2) AS v(x) GROUP BY x ORDER BY 1"
+    assert divide(share) == [(Decimal("33.3"),), (Decimal("66.7"),)]
+    with pytest.raises(duckdb.Error, match="Division by zero"):
+        divide("SELECT 1.0 / 0")
