@@ -44,9 +44,11 @@ from localcloud.query.sql import (
     DIVISION_BY_ZERO,
     NOT_FOUND_TYPE,
     AlterPartitions,
+    CreateDatabase,
     CreateExternal,
     Ctas,
     Describe,
+    DropDatabase,
     DropTable,
     MsckRepair,
     PartitionSpec,
@@ -1049,10 +1051,42 @@ def create_external_table(ctx: Context, statement: CreateExternal) -> Result:
     return write_text_result(ctx, ["result"], [])
 
 
+def create_database(ctx: Context, statement: CreateDatabase) -> Result:
+    database: dict[str, Any] = {"Name": statement.name}
+    if statement.comment:
+        database["Description"] = statement.comment.replace("''", "'")
+    try:
+        ctx.glue.create_database(DatabaseInput=database)
+    except ctx.glue.exceptions.AlreadyExistsException:
+        if not statement.if_not_exists:
+            raise QueryError("", f"FAILED: AlreadyExistsException: Database {statement.name} already exists") from None
+    return write_text_result(ctx, ["result"], [])
+
+
+def drop_database(ctx: Context, statement: DropDatabase) -> Result:
+    """DROP DATABASE: RESTRICT refuses a database with tables, CASCADE drops them (their data stays)."""
+    if not _database_exists(ctx, statement.name):
+        if statement.if_exists:
+            return write_text_result(ctx, ["result"], [])
+        raise QueryError("", f"FAILED: SemanticException [Error 10072]: Database does not exist: {statement.name}")
+    pages = ctx.glue.get_paginator("get_tables").paginate(DatabaseName=statement.name)
+    tables = [t["Name"] for page in pages for t in page.get("TableList", [])]
+    if tables and not statement.cascade:
+        raise QueryError(
+            "", f"FAILED: InvalidOperationException Database {statement.name} is not empty. One or more tables exist."
+        )
+    for table in tables:
+        ctx.glue.delete_table(DatabaseName=statement.name, Name=table)
+    ctx.glue.delete_database(Name=statement.name)
+    return write_text_result(ctx, ["result"], [])
+
+
 _HANDLERS: dict[type, Callable[[Context, Any], Result]] = {
     Query: run_select,
     Ctas: create_table_as,
     CreateExternal: create_external_table,
+    CreateDatabase: create_database,
+    DropDatabase: drop_database,
     ShowTables: show_tables,
     ShowDatabases: show_databases,
     ShowPartitions: show_partitions,

@@ -9,6 +9,7 @@ commands; queries and CREATE TABLE AS go through sqlglot. Anything else is refus
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import sqlglot
@@ -136,6 +137,21 @@ class DropTable:
     if_exists: bool
 
 
+@dataclass(frozen=True)
+class CreateDatabase:
+    name: str
+    if_not_exists: bool = False
+    comment: str | None = None
+
+
+@dataclass(frozen=True)
+class DropDatabase:
+    name: str
+    if_exists: bool = False
+    #: CASCADE drops the database's tables too; RESTRICT (the default) refuses a database with tables.
+    cascade: bool = False
+
+
 Statement = (
     Query
     | Ctas
@@ -147,6 +163,8 @@ Statement = (
     | MsckRepair
     | AlterPartitions
     | DropTable
+    | CreateDatabase
+    | DropDatabase
 )
 
 _IDENT = r'(?:"[^"]+"|`[^`]+`|[A-Za-z0-9_$]+)'
@@ -167,6 +185,14 @@ _ALTER = re.compile(
 )
 _PARTITION = re.compile(r"PARTITION\s*\((?P<spec>[^)]*)\)(?:\s*LOCATION\s+'(?P<loc>[^']*)')?\s*,?\s*", _FLAGS)
 _SPEC_ITEM = re.compile(rf"\s*(?P<k>{_IDENT})\s*=\s*(?:'(?P<s>(?:[^']|'')*)'|(?P<n>[-+0-9.]+))\s*(?:,|$)", _FLAGS)
+_CREATE_DATABASE = re.compile(
+    rf"CREATE\s+(?:DATABASE|SCHEMA)\s+(?P<ifx>IF\s+NOT\s+EXISTS\s+)?(?P<db>{_IDENT})"
+    r"(?:\s+COMMENT\s+'(?P<comment>(?:[^']|'')*)')?",
+    _FLAGS,
+)
+_DROP_DATABASE = re.compile(
+    rf"DROP\s+(?:DATABASE|SCHEMA)\s+(?P<ifx>IF\s+EXISTS\s+)?(?P<db>{_IDENT})(?:\s+(?P<mode>RESTRICT|CASCADE))?", _FLAGS
+)
 _DROP_TABLE = re.compile(rf"DROP\s+TABLE\s+(?P<ifx>IF\s+EXISTS\s+)?(?P<t>{_QNAME})", _FLAGS)
 #: Statements Athena has and the local cloud refuses, by their leading keywords.
 _REFUSED = re.compile(
@@ -213,27 +239,37 @@ def _partition_specs(rest: str) -> list[PartitionSpec]:
     return specs
 
 
+def _show_columns(m: re.Match[str]) -> Statement:
+    table = _table_name(m["t"])
+    db = _unquote(m["db"]) if m["db"] else table.db
+    return Describe(TableName(name=table.name, db=db, catalog=table.catalog), names_only=True)
+
+
+def _alter(m: re.Match[str]) -> Statement:
+    add = m["op"].upper() == "ADD"
+    return AlterPartitions(_table_name(m["t"]), add=add, tolerant=bool(m["ifx"]), specs=_partition_specs(m["rest"]))
+
+
+#: The Hive-DDL statements, by anchored pattern, and what each match means.
+_UTILITY: list[tuple[re.Pattern[str], Callable[[re.Match[str]], Statement]]] = [
+    (_SHOW_TABLES, lambda m: ShowTables(db=_unquote(m["db"]) if m["db"] else None, pattern=m["pat"])),
+    (_SHOW_DATABASES, lambda m: ShowDatabases(pattern=m["pat"])),
+    (_SHOW_PARTITIONS, lambda m: ShowPartitions(_table_name(m["t"]))),
+    (_SHOW_COLUMNS, _show_columns),
+    (_DESCRIBE, lambda m: Describe(_table_name(m["t"]))),
+    (_MSCK, lambda m: MsckRepair(_table_name(m["t"]))),
+    (_ALTER, _alter),
+    (_DROP_TABLE, lambda m: DropTable(_table_name(m["t"]), if_exists=bool(m["ifx"]))),
+    (_CREATE_DATABASE, lambda m: CreateDatabase(_unquote(m["db"]), if_not_exists=bool(m["ifx"]), comment=m["comment"])),
+    (_DROP_DATABASE, lambda m: DropDatabase(_unquote(m["db"]), bool(m["ifx"]), (m["mode"] or "").upper() == "CASCADE")),
+]
+
+
 def _utility(text: str) -> Statement | None:
-    """The Hive-DDL statements, recognised by anchored patterns; None when ``text`` is none of them."""
-    if m := _SHOW_TABLES.fullmatch(text):
-        return ShowTables(db=_unquote(m["db"]) if m["db"] else None, pattern=m["pat"])
-    if m := _SHOW_DATABASES.fullmatch(text):
-        return ShowDatabases(pattern=m["pat"])
-    if m := _SHOW_PARTITIONS.fullmatch(text):
-        return ShowPartitions(_table_name(m["t"]))
-    if m := _SHOW_COLUMNS.fullmatch(text):
-        table = _table_name(m["t"])
-        db = _unquote(m["db"]) if m["db"] else table.db
-        return Describe(TableName(name=table.name, db=db, catalog=table.catalog), names_only=True)
-    if m := _DESCRIBE.fullmatch(text):
-        return Describe(_table_name(m["t"]))
-    if m := _MSCK.fullmatch(text):
-        return MsckRepair(_table_name(m["t"]))
-    if m := _ALTER.fullmatch(text):
-        add = m["op"].upper() == "ADD"
-        return AlterPartitions(_table_name(m["t"]), add=add, tolerant=bool(m["ifx"]), specs=_partition_specs(m["rest"]))
-    if m := _DROP_TABLE.fullmatch(text):
-        return DropTable(_table_name(m["t"]), if_exists=bool(m["ifx"]))
+    """The Hive-DDL statement ``text`` is, or None when it is none of them."""
+    for pattern, build in _UTILITY:
+        if m := pattern.fullmatch(text):
+            return build(m)
     return None
 
 

@@ -631,3 +631,17 @@ def test_percentages_round_like_trino(lake: Lake) -> None:
         expected.append([day, str(pct), str(mean)])
     assert lake.rows(outcome) == expected
     assert [(c.type, c.scale) for c in outcome.columns[1:]] == [("decimal", 1), ("decimal", 1)]
+
+
+def test_create_and_drop_database(lake: Lake) -> None:
+    assert lake.run("CREATE DATABASE scratch COMMENT 'tmp'").state == "SUCCEEDED"
+    assert lake.glue.get_database(Name="scratch")["Database"]["Description"] == "tmp"
+    again = lake.run("CREATE DATABASE scratch")
+    assert again.error is not None and "AlreadyExists" in again.error.message
+    assert lake.run("CREATE SCHEMA IF NOT EXISTS scratch").state == "SUCCEEDED"
+    assert lake.run("CREATE TABLE scratch.t AS SELECT 1 AS a").state == "SUCCEEDED"
+    restricted = lake.run("DROP DATABASE scratch")
+    assert restricted.error is not None and "is not empty" in restricted.error.message
+    assert lake.run("DROP DATABASE scratch CASCADE").state == "SUCCEEDED"
+    assert "scratch" not in text_lines(lake, lake.run("SHOW DATABASES"))
+    assert lake.run("DROP DATABASE IF EXISTS scratch").state == "SUCCEEDED"

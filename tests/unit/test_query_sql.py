@@ -48,6 +48,13 @@ def failure(statement: str) -> str:
         ("SHOW /* all */ TABLES -- of the context's database\n;", sql.ShowTables(db=None, pattern=None)),
         ("DROP TABLE IF EXISTS silver.t", sql.DropTable(sql.TableName("t", "silver"), if_exists=True)),
         ('DROP TABLE "db"."x"', sql.DropTable(sql.TableName("x", "db"), if_exists=False)),
+        (
+            "CREATE DATABASE IF NOT EXISTS Gold COMMENT 'the ''gold'' layer'",
+            sql.CreateDatabase("gold", True, "the ''gold'' layer"),
+        ),
+        ("CREATE SCHEMA gold", sql.CreateDatabase("gold")),
+        ("DROP DATABASE IF EXISTS gold CASCADE", sql.DropDatabase("gold", if_exists=True, cascade=True)),
+        ("DROP SCHEMA `gold`", sql.DropDatabase("gold")),
     ],
 )
 def test_utility_statements(statement: str, expected: sql.Statement) -> None:
@@ -117,6 +124,7 @@ def test_ctas_as_awswrangler_and_with_properties() -> None:
         ("ALTER TABLE t ADD COLUMNS (b int)", "ALTER TABLE"),
         ("SHOW CREATE TABLE t", "SHOW CREATE TABLE"),
         ("DROP VIEW v", "DROP VIEW"),
+        ("CREATE DATABASE d LOCATION 's3://b/d/'", "CREATE DATABASE"),
         ("EXPLAIN SELECT 1", "EXPLAIN"),
     ],
 )
