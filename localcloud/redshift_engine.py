@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import base64
 import json
-import logging
 import math
 import re
 import shutil
@@ -46,7 +45,6 @@ from localcloud.query.sql import DEFAULT_CATALOG, QueryError, TableName, bind_vi
 from localcloud.query.sql import to_duckdb as trino_tree_to_duckdb
 from localcloud.settings import local_client
 
-log = logging.getLogger("localcloud.redshift")
 DEFAULT_SCHEMA = "public"
 #: Where the external schemas are recorded, inside each database file.
 EXTERNAL_SCHEMAS = "main.__lc_external_schemas"

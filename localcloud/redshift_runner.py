@@ -161,6 +161,8 @@ class NamespaceWorker:
         finally:
             timer.cancel()
             self.current = None
+        error = statement.error
+        log.info("statement %s %s%s", statement.id, statement.status, f": {error}" if error else "")
 
     def _run_subs(self, statement: Statement, database: Database, parameters: dict[str, str]) -> bool:
         """Run each sub-statement; True when one failed or was aborted (the rest are ABORTED)."""
