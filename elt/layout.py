@@ -3,6 +3,8 @@
 =====================  =====================================================================
 bronze object          ``<BRONZE>/<dataset>/...`` (the dataset is the first part after the prefix)
 replay copy            ``<REPLAY>/<run name>/<original key>`` (a new object on purpose)
+streamed object        ``<BRONZE>/<record_type>/stream/YYYY/MM/DD/HH/...`` (Firehose, docs/producers.md)
+stream error object    ``<STREAM_ERROR>/stream/<error type>/YYYY/MM/DD/...`` (outside bronze: never ingested)
 silver file            ``<SILVER>/<record_type>/dt=<YYYY-MM-DD>/<batch id>.parquet``
 quarantine file        ``<QUARANTINE>/<dataset>/<batch id>.jsonl``
 gate marker            ``<QUARANTINE>/_ge_gate/<record_type>/dt=<YYYY-MM-DD>/...``
@@ -30,6 +32,8 @@ from datetime import datetime
 
 BRONZE_PREFIX = "bronze/"
 REPLAY_PREFIX = f"{BRONZE_PREFIX}replay/"
+#: Where Firehose puts the records it could not route (no record_type, not JSON): not under bronze/.
+STREAM_ERROR_PREFIX = "bronze-errors/"
 SILVER_PREFIX = "silver"
 QUARANTINE_PREFIX = "quarantine"
 GE_RESULTS_PREFIX = "ge-results"
@@ -62,6 +66,11 @@ def parse_object_version_key(pk: str) -> tuple[str, str, str]:
     uri, _, etag = pk.rpartition("#")
     bucket, _, key = uri.removeprefix("s3://").partition("/")
     return bucket, key, etag
+
+
+def stream_prefix(dataset: str, bronze_prefix: str = BRONZE_PREFIX) -> str:
+    """Where Firehose writes a dataset's streamed records (its dynamic partition)."""
+    return f"{bronze_prefix}{dataset}/stream/"
 
 
 def new_batch_id(now: datetime) -> str:

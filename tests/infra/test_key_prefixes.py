@@ -21,6 +21,7 @@ def test_terraform_prefixes_match_the_layout_module() -> None:
     assert found.get("silver_prefix") == layout.SILVER_PREFIX
     assert found.get("quarantine_prefix") == layout.QUARANTINE_PREFIX
     assert found.get("ge_results_prefix") == layout.GE_RESULTS_PREFIX
+    assert found.get("stream_error_prefix") == layout.STREAM_ERROR_PREFIX
 
 
 def test_derived_prefixes_match_the_layout_module() -> None:

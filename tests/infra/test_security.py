@@ -384,7 +384,10 @@ def test_cross_service_invocations_name_their_source(module_configs: dict[str, C
 #: by the function itself (no confused deputy: the function and role are in one account).
 #: Redshift documents the Spectrum/COPY role's trust as the plain principal too; the role is only
 #: used by a namespace it was attached to, which takes iam:PassRole in this account.
+#: Firehose's documented trust conditions on sts:ExternalId (the account), not aws:SourceAccount;
+#: its role is only used by a delivery stream it was passed to (iam:PassRole in this account).
 TRUST_WITHOUT_SOURCE_ACCOUNT = {
+    "firehose.amazonaws.com",
     "glue.amazonaws.com",
     "lambda.amazonaws.com",
     "redshift.amazonaws.com",

@@ -50,15 +50,18 @@ module "pipeline" {
   ge_quarantine_enabled         = var.ge_quarantine_enabled
   catalog_registration_enabled  = var.catalog_registration_enabled
 
-  partition_event_debounce_seconds = var.partition_event_debounce_seconds
-  ge_notification_email_addresses  = var.ge_notification_email_addresses
-  observability_enabled            = var.observability_enabled
-  athena_enabled                   = var.athena_enabled
-  redshift_enabled                 = var.redshift_enabled
-  redshift_base_capacity           = var.redshift_base_capacity
-  redshift_schema_name             = var.redshift_schema_name
-  redshift_subnet_ids              = var.redshift_subnet_ids
-  redshift_security_group_ids      = var.redshift_security_group_ids
+  partition_event_debounce_seconds  = var.partition_event_debounce_seconds
+  ge_notification_email_addresses   = var.ge_notification_email_addresses
+  observability_enabled             = var.observability_enabled
+  athena_enabled                    = var.athena_enabled
+  redshift_enabled                  = var.redshift_enabled
+  redshift_base_capacity            = var.redshift_base_capacity
+  redshift_schema_name              = var.redshift_schema_name
+  redshift_subnet_ids               = var.redshift_subnet_ids
+  redshift_security_group_ids       = var.redshift_security_group_ids
+  stream_ingest_enabled             = var.stream_ingest_enabled
+  stream_buffering_size_mb          = var.stream_buffering_size_mb
+  stream_buffering_interval_seconds = var.stream_buffering_interval_seconds
 
   alarm_email_addresses            = var.alarm_email_addresses
   alarm_oldest_message_age_seconds = var.alarm_oldest_message_age_seconds

@@ -111,6 +111,16 @@ output "redshift_external_schema" {
   value       = module.pipeline.redshift_external_schema
 }
 
+output "ingest_stream_name" {
+  description = "Kinesis Data Stream producers PutRecords to (`make produce VIA=stream`; null when off)."
+  value       = module.pipeline.ingest_stream_name
+}
+
+output "ingest_delivery_stream_name" {
+  description = "Firehose delivery stream writing the stream to bronze (null when off)."
+  value       = module.pipeline.ingest_delivery_stream_name
+}
+
 output "partition_event" {
   description = "source and detail-type of the \"silver partition ready\" events."
   value       = module.pipeline.partition_event

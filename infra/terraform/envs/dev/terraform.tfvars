@@ -51,3 +51,6 @@ alarm_no_silver_writes_hours     = 0
 
 # "Silver partition ready" debounce: one event (and one GE run) per partition per 5 minutes.
 partition_event_debounce_seconds = 300
+# Off: producers write bronze objects directly. Turn on for producers that can only send records
+# (Kinesis + Firehose, billed per GB and per shard-hour; docs/producers.md).
+stream_ingest_enabled = false

@@ -25,8 +25,10 @@ provider "aws" {
     cloudwatch         = var.local_endpoint
     dynamodb           = var.local_endpoint
     events             = var.local_endpoint
+    firehose           = var.local_endpoint
     glue               = var.local_endpoint
     iam                = var.local_endpoint
+    kinesis            = var.local_endpoint
     kms                = var.local_endpoint
     lambda             = var.local_endpoint
     logs               = var.local_endpoint

@@ -57,3 +57,10 @@ alarm_no_silver_writes_hours     = 0
 
 # "Silver partition ready" debounce: one event (and one GE run) per partition per 5 minutes.
 partition_event_debounce_seconds = 300
+
+# The streaming producer into bronze (`make produce VIA=stream`): on, with a laptop-scale
+# buffering interval so records reach bronze seconds after they are put (the local cloud's
+# Firehose reads the stream and flushes on these hints). AWS keeps the defaults (64 MiB / 300 s).
+stream_ingest_enabled             = true
+stream_buffering_size_mb          = 64
+stream_buffering_interval_seconds = 5

@@ -57,6 +57,8 @@ locals {
   ge_results_prefix     = "ge-results"
   compacted_prefix      = "compacted"
   athena_results_prefix = "athena-results"
+  # Records Firehose could not route (no record_type, invalid JSON): outside bronze/, never ingested.
+  stream_error_prefix = "bronze-errors/"
 
   metrics_namespace = local.name
 

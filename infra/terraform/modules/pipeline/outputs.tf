@@ -118,6 +118,16 @@ output "redshift_external_schema" {
   value       = one(module.redshift[*].external_schema_name)
 }
 
+output "ingest_stream_name" {
+  description = "Kinesis Data Stream producers PutRecords to (null when stream_ingest_enabled = false)."
+  value       = one(module.stream_ingest[*].stream_name)
+}
+
+output "ingest_delivery_stream_name" {
+  description = "Firehose delivery stream writing the stream to bronze (null when stream_ingest_enabled = false)."
+  value       = one(module.stream_ingest[*].delivery_stream_name)
+}
+
 output "partition_event" {
   description = "source and detail-type of the \"silver partition ready\" events the GE gate listens for."
   value = {
@@ -149,5 +159,6 @@ output "iam_policies" {
     merge([for m in module.ops : { for k, p in m.role_policies : "ops-${k}" => p }]...),
     merge([for m in module.ge_gate : { for k, p in m.role_policies : "ge-gate-${k}" => p }]...),
     { for m in module.redshift : "redshift" => m.spectrum_role_policy_json },
+    { for m in module.stream_ingest : "firehose" => m.role_policy_json },
   )
 }

@@ -611,6 +611,27 @@ variable "redshift_security_group_ids" {
   default     = []
 }
 
+variable "stream_ingest_enabled" {
+  description = "Streaming producer into bronze: a Kinesis Data Stream (on-demand) and a Firehose delivery stream writing gzip JSON Lines under bronze/<record_type>/stream/ (docs/producers.md)."
+  type        = bool
+  nullable    = false
+  default     = false
+}
+
+variable "stream_buffering_size_mb" {
+  description = "Firehose writes an object per dataset when this many MiB are buffered (AWS: 64-128 with dynamic partitioning)."
+  type        = number
+  nullable    = false
+  default     = 64
+}
+
+variable "stream_buffering_interval_seconds" {
+  description = "... or when this many seconds passed since the dataset's first buffered record (0-900)."
+  type        = number
+  nullable    = false
+  default     = 300
+}
+
 # ---------------------------------------------------------------------------------------------
 # Alarms
 # ---------------------------------------------------------------------------------------------
