@@ -236,18 +236,28 @@ def bind_parameters(tree: exp.Expression, parameters: dict[str, str]) -> None:
 
 
 class Database:
-    """A namespace's database: its DuckDB file and a connection, used by one thread at a time."""
+    """A namespace's database: a DuckDB connection to its file, used by one thread at a time
+    (:meth:`reader` gives another thread a connection of its own)."""
 
-    def __init__(self, path: Path, endpoint: str, region: str) -> None:
+    def __init__(
+        self, con: duckdb.DuckDBPyConnection, endpoint: str, region: str, clients: tuple[Any, Any] | None = None
+    ) -> None:
+        self.con, self.endpoint, self.region = con, endpoint, region
+        self.glue, self.s3 = clients or (local_client("glue", endpoint, region), local_client("s3", endpoint, region))
+
+    @classmethod
+    def open(cls, path: Path, endpoint: str, region: str) -> Database:
         path.parent.mkdir(parents=True, exist_ok=True)
-        self.endpoint, self.region = endpoint, region
-        self.con = duckdb.connect(str(path))
-        self.con.execute(f"CREATE SCHEMA IF NOT EXISTS {DEFAULT_SCHEMA}")
-        self.con.execute(f"SET schema = '{DEFAULT_SCHEMA}'")
+        con = duckdb.connect(str(path))
+        con.execute(f"CREATE SCHEMA IF NOT EXISTS {DEFAULT_SCHEMA}")
+        con.execute(f"SET schema = '{DEFAULT_SCHEMA}'")
         columns = "name VARCHAR PRIMARY KEY, glue_database VARCHAR, iam_role VARCHAR"
-        self.con.execute(f"CREATE TABLE IF NOT EXISTS {EXTERNAL_SCHEMAS} ({columns})")
-        self.glue = local_client("glue", endpoint, region)
-        self.s3 = local_client("s3", endpoint, region)
+        con.execute(f"CREATE TABLE IF NOT EXISTS {EXTERNAL_SCHEMAS} ({columns})")
+        return cls(con, endpoint, region)
+
+    def reader(self) -> Database:
+        """The same database on a connection of its own (it sees committed data), for another thread."""
+        return Database(self.con.cursor(), self.endpoint, self.region, (self.glue, self.s3))
 
     def close(self) -> None:
         self.con.close()

@@ -20,13 +20,14 @@ import queue
 import threading
 import time
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 import duckdb
 
 from localcloud.redshift_engine import Database, Outcome, RedshiftError, field_value
-from localcloud.redshift_serverless import ServerlessBackend
+from localcloud.redshift_serverless import Namespace, ServerlessBackend
 from localcloud.settings import LocalCloudSettings
 
 log = logging.getLogger("localcloud.redshift")
@@ -122,6 +123,7 @@ class NamespaceWorker:
         self.queue: queue.Queue[Statement | None] = queue.Queue()
         self.database: Database | None = None
         self.current: Statement | None = None
+        self.opening = threading.Lock()
         self.thread = threading.Thread(target=self._loop, daemon=True, name=f"redshift-{namespace}")
         self.thread.start()
 
@@ -137,17 +139,19 @@ class NamespaceWorker:
         if self.database is not None:
             self.database.close()
 
-    def _open(self) -> Database:
-        if self.database is None:
-            settings = self.runner.settings
-            path = settings.state_dir / "redshift" / f"{self.namespace}.duckdb"
-            self.database = Database(path, settings.endpoint, settings.region)
-        return self.database
+    def open(self) -> Database:
+        """The namespace's database, opened on first use (by a statement or a catalog call)."""
+        with self.opening:
+            if self.database is None:
+                settings = self.runner.settings
+                path = settings.state_dir / "redshift" / f"{self.namespace}.duckdb"
+                self.database = Database.open(path, settings.endpoint, settings.region)
+            return self.database
 
     def _run(self, statement: Statement) -> None:
         if statement.cancelled.is_set():
             return
-        database = self._open()
+        database = self.open()
         parameters = {p["name"]: p["value"] for p in statement.parameters}
         self.current = statement
         timer = threading.Timer(self.runner.limits.timeout_s, self._time_out, args=(statement,))
@@ -213,15 +217,8 @@ class RedshiftRunner:
         """Queue a statement (or a batch) for the request's workgroup; DataApiError when refused."""
         if request.get("SessionId") or request.get("SessionKeepAliveSeconds"):
             raise DataApiError("ValidationException", "Sessions (SessionId, SessionKeepAliveSeconds) are not emulated")
-        workgroup_name = request.get("WorkgroupName")
-        if not workgroup_name:
-            raise DataApiError("ValidationException", "The local cloud runs statements on serverless workgroups only: "
-                               "WorkgroupName is required (provisioned clusters are not emulated)")  # fmt: skip
-        with self.serverless.lock:
-            workgroup = self.serverless.workgroups.get(workgroup_name)
-            if workgroup is None:
-                raise DataApiError("ValidationException", f"Workgroup {workgroup_name} not found")
-            namespace = self.serverless.namespaces[workgroup.namespace_name]
+        namespace = self.namespace_of(request)
+        workgroup_name = request["WorkgroupName"]
         database = request.get("Database") or namespace.db_name
         statement_id = str(uuid.uuid4())
         subs = [SubStatement(id=f"{statement_id}:{i + 1}" if is_batch else statement_id, sql=sql)
@@ -245,6 +242,34 @@ class RedshiftRunner:
             if statement.status not in FINISHED:
                 self._worker(namespace.name).queue.put(statement)
         return statement
+
+    def namespace_of(self, request: dict[str, Any]) -> Namespace:
+        """The namespace of the request's workgroup; DataApiError when there is none."""
+        workgroup_name = request.get("WorkgroupName")
+        if not workgroup_name:
+            raise DataApiError("ValidationException", "The local cloud runs statements on serverless workgroups only: "
+                               "WorkgroupName is required (provisioned clusters are not emulated)")  # fmt: skip
+        with self.serverless.lock:
+            workgroup = self.serverless.workgroups.get(workgroup_name)
+            if workgroup is None:
+                raise DataApiError("ValidationException", f"Workgroup {workgroup_name} not found")
+            return self.serverless.namespaces[workgroup.namespace_name]
+
+    @contextlib.contextmanager
+    def reading(self, request: dict[str, Any]) -> Iterator[Database]:
+        """The request's database on a connection of its own, for a catalog call (it does not wait
+        for the statements running on the namespace's worker)."""
+        namespace = self.namespace_of(request)
+        database = request.get("Database") or namespace.db_name
+        if database != namespace.db_name:
+            raise DataApiError("ValidationException", f'database "{database}" does not exist')
+        with self.lock:
+            worker = self._worker(namespace.name)
+        reader = worker.open().reader()
+        try:
+            yield reader
+        finally:
+            reader.close()
 
     def _worker(self, namespace: str) -> NamespaceWorker:
         if namespace not in self.workers:

@@ -16,6 +16,7 @@ import os
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
+from localcloud import redshift_catalog as catalog
 from localcloud.redshift_engine import ColumnMeta
 from localcloud.redshift_runner import FINISHED, DataApiError, RedshiftRunner, Statement, SubStatement
 from localcloud.redshift_serverless import JSON_CONTENT_TYPE, TARGET_PREFIX, ServerlessBackend, handle
@@ -252,7 +253,46 @@ def _cancel_statement(runner: RedshiftRunner, param: Callable[[str], Any]) -> di
     return {"Status": True}
 
 
+def _catalog_request(param: Callable[[str], Any]) -> dict[str, Any]:
+    return {"WorkgroupName": param("WorkgroupName"), "Database": param("ConnectedDatabase") or param("Database")}
+
+
+def _page_of(items: list[Any], param: Callable[[str], Any], key: str, limit: int = 1000) -> dict[str, Any]:
+    """One page of a catalog listing after NextToken (an offset), MaxResults long at most."""
+    size = int(param("MaxResults") or limit) or limit
+    start = _offset(param("NextToken"))
+    page: dict[str, Any] = {key: items[start : start + size]}
+    if start + size < len(items):
+        page["NextToken"] = base64.urlsafe_b64encode(str(start + size).encode()).decode()
+    return page
+
+
+def _list_databases(runner: RedshiftRunner, param: Callable[[str], Any]) -> dict[str, Any]:
+    return _page_of([runner.namespace_of({"WorkgroupName": param("WorkgroupName")}).db_name], param, "Databases")
+
+
+def _list_schemas(runner: RedshiftRunner, param: Callable[[str], Any]) -> dict[str, Any]:
+    with runner.reading(_catalog_request(param)) as database:
+        return _page_of(catalog.list_schemas(database, param("SchemaPattern")), param, "Schemas")
+
+
+def _list_tables(runner: RedshiftRunner, param: Callable[[str], Any]) -> dict[str, Any]:
+    with runner.reading(_catalog_request(param)) as database:
+        tables = catalog.list_tables(database, param("SchemaPattern"), param("TablePattern"))
+    return _page_of(tables, param, "Tables")
+
+
+def _describe_table(runner: RedshiftRunner, param: Callable[[str], Any]) -> dict[str, Any]:
+    with runner.reading(_catalog_request(param)) as database:
+        columns = catalog.describe_table(database, param("Schema"), param("Table"))
+    return {"TableName": param("Table"), **_page_of([_column(c) for c in columns], param, "ColumnList")}
+
+
 DATA_API: dict[str, Handler] = {
+    "list_databases": _list_databases,
+    "list_schemas": _list_schemas,
+    "list_tables": _list_tables,
+    "describe_table": _describe_table,
     "execute_statement": _execute_statement,
     "batch_execute_statement": _batch_execute_statement,
     "describe_statement": _describe_statement,

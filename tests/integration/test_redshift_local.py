@@ -368,6 +368,33 @@ def test_cancel_aborts_a_running_statement(data: Any) -> None:
     assert [(s["Id"], s["Status"]) for s in listed] == [(statement, "ABORTED")]
 
 
+def test_catalog_calls_list_local_and_external_tables(data: Any, spectrum: str) -> None:
+    run(data, "CREATE TABLE IF NOT EXISTS catalogued (id BIGINT, label VARCHAR(10), price DECIMAL(10,2))")
+    where = {"WorkgroupName": WORKGROUP, "Database": DATABASE}
+
+    assert data.list_databases(**where)["Databases"] == [DATABASE]
+    assert {"public", spectrum} <= set(data.list_schemas(**where)["Schemas"])
+    assert data.list_schemas(**where, SchemaPattern="spec%")["Schemas"] == [spectrum]
+    external = data.list_tables(**where, SchemaPattern=spectrum)["Tables"]
+    assert external == [{"name": TABLE, "schema": spectrum, "type": "EXTERNAL TABLE"}]
+    local = data.list_tables(**where, SchemaPattern="public", TablePattern="catalog_ed")["Tables"]
+    assert local == [{"name": "catalogued", "schema": "public", "type": "TABLE"}]
+
+    described = data.describe_table(**where, Schema=spectrum, Table=TABLE)
+    assert [(c["name"], c["typeName"]) for c in described["ColumnList"]] == [
+        ("id", "int8"),
+        ("name", "varchar"),
+        ("amount", "float8"),
+        ("dt", "varchar"),
+    ]
+    described = data.describe_table(**where, Table="catalogued")
+    assert [(c["name"], c["typeName"], c["precision"], c["scale"]) for c in described["ColumnList"]] == [
+        ("id", "int8", 0, 0),
+        ("label", "varchar", 0, 0),
+        ("price", "numeric", 10, 2),
+    ]
+
+
 def test_the_query_script_reads_every_page(data: Any, spectrum: str) -> None:
     sql = f"SELECT id, dt FROM {spectrum}.{TABLE} ORDER BY id"
     answer = redshift_query.run(data, WORKGROUP, DATABASE, sql, timeout_s=60)

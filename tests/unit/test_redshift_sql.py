@@ -88,7 +88,7 @@ def test_values_are_typed_fields() -> None:
 
 def test_local_statements_need_no_emulator(tmp_path: Path) -> None:
     """Statements that touch neither S3 nor the catalog run on the database file alone."""
-    database = Database(tmp_path / "ns.duckdb", "http://127.0.0.1:9", "us-east-1")
+    database = Database.open(tmp_path / "ns.duckdb", "http://127.0.0.1:9", "us-east-1")
     try:
         assert database.execute("CREATE TABLE t (x INT)").rows_affected == -1
         assert database.execute("INSERT INTO t VALUES (1), (2)").rows_affected == 2
