@@ -284,6 +284,8 @@ class Database:
             raise
         except duckdb.Error as error:
             raise RedshiftError(_duckdb_message(error)) from error
+        except QueryError as error:  # the catalog reader refused a table (bad data, a format it does not read)
+            raise RedshiftError(f"{error.code}: {error.message}" if error.code else error.message) from error
         except ClientError as error:  # S3 or Glue refused (no such bucket, ...): the statement fails
             raise RedshiftError(f"{error.operation_name}: {error.response['Error'].get('Message', error)}") from error
 
@@ -376,13 +378,17 @@ class Database:
         self._refuse_external_writes(tree, externals)
         with _workdir() as workdir:
             context = self._context(workdir)
-            views = self._bind_external_tables(context, tree, externals)
+            views: list[str] = []
             try:
-                sql = trino_tree_to_duckdb(tree)
-            except QueryError as error:
-                raise not_supported(error.message.removesuffix(" is not supported on the local cloud")) from error
-            try:
-                return self._outcome(tree, self.con.execute(sql))
+                self._bind_external_tables(context, tree, externals, views)
+                return self._outcome(tree, self.con.execute(_duckdb_sql(tree)))
+            except duckdb.InterruptException:
+                raise
+            except duckdb.Error as error:  # name the S3 object a failure read, not its local copy
+                message = _duckdb_message(error)
+                for uri, path in context.downloaded.items():
+                    message = message.replace(str(path), uri)
+                raise RedshiftError(message) from error
             finally:
                 for view in views:
                     self.con.execute(f"DROP VIEW IF EXISTS {view}")
@@ -412,9 +418,11 @@ class Database:
         )
         return Context(request=request, glue=self.glue, s3=self.s3, con=self.con, workdir=workdir)
 
-    def _bind_external_tables(self, ctx: Context, tree: exp.Expression, externals: dict[str, str]) -> list[str]:
-        """A view per reference to an external table, over the Parquet objects it reads."""
-        views: list[str] = []
+    def _bind_external_tables(
+        self, ctx: Context, tree: exp.Expression, externals: dict[str, str], views: list[str]
+    ) -> None:
+        """A view per reference to an external table, over the Parquet objects it reads; each is
+        added to ``views`` before it is created, for the caller to drop whatever happens."""
         for table in catalog_tables(tree):
             schema = table.db.lower()
             if schema not in externals or table.catalog:
@@ -426,10 +434,9 @@ class Database:
                 raise RedshiftError(f'relation "{schema}.{table.name.lower()}" does not exist') from None
             where = partition_filter(table, [k for k, _ in catalog_table.keys])
             view = f"__lc_spectrum_{len(views)}"
+            views.append(view)
             create_view(ctx, view, catalog_table, table_files(ctx, catalog_table, where))
             bind_view(table, view)
-            views.append(view)
-        return views
 
     @staticmethod
     def _outcome(tree: exp.Expression, result: duckdb.DuckDBPyConnection) -> Outcome:
@@ -443,6 +450,13 @@ class Database:
             rows = result.fetchall() if result.description else []
             return Outcome(rows_affected=int(rows[0][0]) if rows else 0)
         return Outcome()
+
+
+def _duckdb_sql(tree: exp.Expression) -> str:
+    try:
+        return trino_tree_to_duckdb(tree)
+    except QueryError as error:
+        raise not_supported(error.message.removesuffix(" is not supported on the local cloud")) from error
 
 
 def _reads_external(tree: exp.Expression, externals: dict[str, str]) -> bool:

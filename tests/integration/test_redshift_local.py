@@ -32,7 +32,7 @@ from scripts import redshift_query
 
 BUCKET = "redshift-local-test"
 GLUE_DATABASE = "silver_db"
-TABLE = "events"
+TABLE, BROKEN = "events", "broken"
 NAMESPACE, WORKGROUP, DATABASE = "elt-test", "elt-test", "dev"
 ROLE = "arn:aws:iam::123456789012:role/elt-test-redshift"
 DAYS = ("2024-01-01", "2024-01-02", "2024-01-03")
@@ -80,6 +80,16 @@ def _seed(cloud: Cloud) -> None:
             "TableType": "EXTERNAL_TABLE",
             "PartitionKeys": [{"Name": "dt", "Type": "string"}],
             "StorageDescriptor": {"Columns": columns, "Location": location, **parquet},
+        },
+    )
+    # A table whose only object is not Parquet: reading it must fail, not answer.
+    s3.put_object(Bucket=BUCKET, Key=f"silver/{BROKEN}/part-0.parquet", Body=b"not parquet")
+    glue.create_table(
+        DatabaseName=GLUE_DATABASE,
+        TableInput={
+            "Name": BROKEN,
+            "TableType": "EXTERNAL_TABLE",
+            "StorageDescriptor": {"Columns": columns, "Location": f"s3://{BUCKET}/silver/{BROKEN}/", **parquet},
         },
     )
     for i, day in enumerate(DAYS):
@@ -314,6 +324,8 @@ def test_failures_are_redshift_errors(data: Any, spectrum: str) -> None:
     assert fail(data, "SELECT * FROM no_such_table").startswith("ERROR: ")
     assert "no_such_table" in fail(data, "SELECT * FROM no_such_table")
     assert fail(data, f"SELECT * FROM {spectrum}.nothing") == f'ERROR: relation "{spectrum}.nothing" does not exist'
+    unreadable = fail(data, f"SELECT count(*) FROM {spectrum}.{BROKEN}")
+    assert f"s3://{BUCKET}/silver/{BROKEN}/part-0.parquet" in unreadable and "internal error" not in unreadable
     unload = f"UNLOAD ('SELECT 1') TO 's3://{BUCKET}/out/' IAM_ROLE '{ROLE}'"
     assert "not supported on the local cloud" in fail(data, unload)
     assert "not supported on the local cloud" in fail(data, f"INSERT INTO {spectrum}.{TABLE} VALUES (1, 'x', 1.0, 'd')")
@@ -376,7 +388,7 @@ def test_catalog_calls_list_local_and_external_tables(data: Any, spectrum: str) 
     assert {"public", spectrum} <= set(data.list_schemas(**where)["Schemas"])
     assert data.list_schemas(**where, SchemaPattern="spec%")["Schemas"] == [spectrum]
     external = data.list_tables(**where, SchemaPattern=spectrum)["Tables"]
-    assert external == [{"name": TABLE, "schema": spectrum, "type": "EXTERNAL TABLE"}]
+    assert external == [{"name": name, "schema": spectrum, "type": "EXTERNAL TABLE"} for name in (BROKEN, TABLE)]
     local = data.list_tables(**where, SchemaPattern="public", TablePattern="catalog_ed")["Tables"]
     assert local == [{"name": "catalogued", "schema": "public", "type": "TABLE"}]
 
