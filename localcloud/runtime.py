@@ -1,6 +1,6 @@
 """The runtime that executes what Terraform declared in the emulator: Lambda invocations, SQS
-event source mappings, EventBridge schedules and targets. Runs inside the emulator process and
-reads the emulator's state directly (moto backends)."""
+event source mappings, EventBridge schedules and targets, Firehose delivery. Runs inside the
+emulator process and reads the emulator's state directly (moto backends)."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from typing import Any
 
 from elt.devkit.events import sqs_record
 from localcloud.athena_runner import AthenaRunner
+from localcloud.firehose_runner import FirehoseRunner
 from localcloud.glue_runner import GlueRunner
 from localcloud.lambda_runtime import (
     DEFAULT_EPHEMERAL_STORAGE_MB,
@@ -52,6 +53,7 @@ class Runtime:
         self.glue = GlueRunner(settings)
         self.athena = AthenaRunner(settings)
         self.redshift = RedshiftRunner(settings)
+        self.firehose = FirehoseRunner(settings)
         self.stopping = threading.Event()
         self.pollers: dict[str, list[SqsPoller]] = {}
         self.schedules: dict[str, float] = {}  # rule arn → next fire time
@@ -205,12 +207,14 @@ class Runtime:
     def start(self) -> None:
         self.lambdas.start()
         threading.Thread(target=self._supervise, daemon=True, name="runtime-supervisor").start()
+        self.firehose.start()
 
     def stop(self) -> None:
         self.stopping.set()
         for pollers in self.pollers.values():
             for poller in pollers:
                 poller.stop.set()
+        self.firehose.stop()  # first: its last objects still notify ingest
         self.athena.stop()
         self.redshift.stop()
         self.lambdas.close()

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from localcloud.extensions import athena, awslambda, events, glue, redshift, s3, sqs, stepfunctions
+from localcloud.extensions import athena, awslambda, events, firehose, glue, redshift, s3, sqs, stepfunctions
 
 if TYPE_CHECKING:
     from localcloud.runtime import Runtime
@@ -41,3 +41,4 @@ def install(runtime: Runtime) -> None:
     athena.queries_execute_locally(runtime)
     redshift.serverless_control_plane(runtime)
     redshift.data_api_executes_locally(runtime)
+    firehose.records_are_buffered(runtime)
