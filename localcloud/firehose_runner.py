@@ -249,10 +249,20 @@ class KinesisSource:
         stream = kinesis_backends[ACCOUNT_ID][self.region].describe_stream(stream_arn=self.arn, stream_name=None)
         records = []
         for shard in list(stream.shards.values()):
-            found, last, _ = shard.get_records(str(self.positions.get(shard.shard_id, 0)), MAX_RECORDS_PER_READ)
-            self.positions[shard.shard_id] = last
-            records += [(base64.b64decode(r.data), r.created_at_datetime.replace(tzinfo=UTC)) for r in found]
+            records += self._read_shard(shard)
         return records
+
+    def _read_shard(self, shard: Any) -> list[tuple[bytes, datetime]]:
+        """The shard's records after the last one read. moto numbers a shard's records 1, 2, 3, …
+        in a dict; looking them up one by one (instead of moto's get_records, which iterates the
+        dict) is safe while PutRecords adds to it and reads only what is new."""
+        last = self.positions.get(shard.shard_id, 0)
+        found: list[tuple[bytes, datetime]] = []
+        while len(found) < MAX_RECORDS_PER_READ and (record := shard.records.get(last + 1)) is not None:
+            found.append((base64.b64decode(record.data), record.created_at_datetime.replace(tzinfo=UTC)))
+            last += 1
+        self.positions[shard.shard_id] = last
+        return found
 
 
 class FirehoseRunner:
