@@ -112,13 +112,31 @@ def silver_tables(glue: Any, database: str, silver_bucket: str) -> dict[str, str
     return found
 
 
+def parquet_rows_per_partition(silver_bucket: str) -> dict[tuple[str, str], int]:
+    """Rows per (record type, dt) of silver's Parquet files, read through the S3 API."""
+    from elt.devkit.silver_audit import SilverReader
+
+    counts: dict[tuple[str, str], int] = {}
+    for part in SilverReader(client("s3"), silver_bucket).read().parts:
+        counts[(part.record_type, part.dt)] = counts.get((part.record_type, part.dt), 0) + part.rows
+    return counts
+
+
+def compare_rows(engine: str, counted: dict[tuple[str, str], int], parquet: dict[tuple[str, str], int]) -> list[str]:
+    """Where an engine's rows per partition differ from the Parquet files'."""
+    return [
+        f"{rt} dt={dt}: {engine} counts {counted.get((rt, dt), 0):,} rows, its Parquet files hold "
+        f"{parquet.get((rt, dt), 0):,}"
+        for rt, dt in sorted(set(counted) | set(parquet))
+        if counted.get((rt, dt), 0) != parquet.get((rt, dt), 0)
+    ]
+
+
 def verify(named: dict[str, SavedQuery], *, database: str, workgroup: str, silver_bucket: str,
            session: boto3.Session) -> list[str]:  # fmt: skip
     """Run every saved query, then check that Athena's rows per partition of every silver table
     equal the row counts of the partition's Parquet files read through the S3 API. Returns the
     problems (empty: verified)."""
-    from elt.devkit.silver_audit import SilverReader
-
     problems: list[str] = []
     for q in named.values():
         try:
@@ -126,9 +144,7 @@ def verify(named: dict[str, SavedQuery], *, database: str, workgroup: str, silve
             console.print(f"  saved query {q.name}: {len(answer.frame):,} rows")
         except QueryError as exc:
             problems.append(f"saved query {q.name} failed: {exc}")
-    parquet: dict[tuple[str, str], int] = {}
-    for part in SilverReader(client("s3"), silver_bucket).read().parts:
-        parquet[(part.record_type, part.dt)] = parquet.get((part.record_type, part.dt), 0) + part.rows
+    parquet = parquet_rows_per_partition(silver_bucket)
     tables = silver_tables(client("glue"), database, silver_bucket)
     athena: dict[tuple[str, str], int] = {}
     for record_type in sorted({rt for rt, _ in parquet} | set(tables)):
@@ -138,12 +154,8 @@ def verify(named: dict[str, SavedQuery], *, database: str, workgroup: str, silve
         sql = f'SELECT dt, count(*) AS row_count FROM "{tables[record_type]}" GROUP BY dt'
         for row in run(sql, database=database, workgroup=workgroup, session=session).frame.itertuples(index=False):
             athena[(record_type, str(row.dt))] = int(row.row_count)
-    for key in sorted(set(athena) | set(parquet)):
-        if athena.get(key, 0) != parquet.get(key, 0):
-            problems.append(f"{key[0]} dt={key[1]}: Athena counts {athena.get(key, 0):,} rows, "
-                            f"its Parquet files hold {parquet.get(key, 0):,}")  # fmt: skip
     console.print(f"  rows per partition: {len(parquet)} partitions, {sum(parquet.values()):,} rows compared")
-    return problems
+    return problems + compare_rows("Athena", athena, parquet)
 
 
 def table_of(frame: pd.DataFrame, title: str, max_rows: int = DEFAULT_MAX_ROWS) -> Table:

@@ -1,6 +1,7 @@
 """Query silver from Redshift on ENV (the local cloud by default) through the Data API.
 
     python -m scripts.redshift_query --sql "SELECT dt, count(*) FROM silver.shipments GROUP BY dt"
+    python -m scripts.redshift_query --verify   # rows per partition of every table = Parquet's
 
 The statement runs in the stack's Redshift Serverless workgroup (``redshift_workgroup_name``) and
 database (``redshift_database``), where the external schema ``redshift_external_schema`` maps the
@@ -95,9 +96,29 @@ def render(answer: Answer, max_rows: int) -> None:
         console.print(f"[dim]first {max_rows} of {len(answer.rows)} rows (--max-rows)[/]")
 
 
+def verify(data: Any, stack: dict[str, Any]) -> list[str]:
+    """Redshift's rows per partition of every silver table (through the external schema) against
+    the row counts of the partitions' Parquet files read through the S3 API. Returns the problems."""
+    from scripts.query import compare_rows, parquet_rows_per_partition, silver_tables
+
+    schema, bucket = stack["redshift_external_schema"], stack["silver_bucket"]
+    parquet = parquet_rows_per_partition(bucket)
+    tables = silver_tables(client("glue"), stack["glue_database_name"], bucket)
+    counted: dict[tuple[str, str], int] = {}
+    for record_type, table in sorted(tables.items()):
+        sql = f"SELECT dt, count(*) AS row_count FROM {schema}.{table} GROUP BY dt"
+        for dt, rows in run(data, stack["redshift_workgroup_name"], stack["redshift_database"], sql).rows:
+            counted[(record_type, str(dt))] = int(rows)
+    console.print(f"  rows per partition: {len(parquet)} partitions, {sum(parquet.values()):,} rows compared")
+    missing = [f"silver/{rt}/ has no table in the catalog" for rt in sorted({rt for rt, _ in parquet} - set(tables))]
+    return missing + compare_rows("Redshift", counted, parquet)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sql", required=True, help="Redshift SQL; silver tables are <external schema>.<table>")
+    what = parser.add_mutually_exclusive_group(required=True)
+    what.add_argument("--sql", help="Redshift SQL; silver tables are <external schema>.<table>")
+    what.add_argument("--verify", action="store_true", help="check rows per partition against the Parquet files")
     parser.add_argument("--max-rows", type=int, default=DEFAULT_MAX_ROWS, help="rows to print")
     parser.add_argument("--timeout", type=float, default=300, help="seconds before the statement is cancelled")
     args = parser.parse_args(argv)
@@ -106,6 +127,11 @@ def main(argv: list[str] | None = None) -> int:
         workgroup, database = stack.get("redshift_workgroup_name"), stack.get("redshift_database")
         if not workgroup or not database:
             raise StackError("the stack has no Redshift workgroup: set redshift_enabled = true and apply")
+        if args.verify:
+            problems = verify(client("redshift-data"), stack)
+            for problem in problems:
+                console.print(f"[red]FAILED[/red]: {problem}", highlight=False)
+            return 1 if problems else 0
         answer = run(client("redshift-data"), workgroup, database, args.sql, args.timeout)
     except (StackError, StatementFailed) as exc:
         console.print(f"[red]error:[/] {exc}", highlight=False)
