@@ -7,8 +7,9 @@ fails to the error prefix in Firehose's error envelope.
 
 Records come from a Kinesis source (a reader per delivery stream, through the emulator's Kinesis
 backend in-process) or from PutRecord/PutRecordBatch on a DirectPut stream
-(``localcloud.extensions.firehose``). Objects are put through the emulator's S3 API, so the bronze
-notification fires as for any upload. Runs inside the emulator process; stops with the runtime.
+(``localcloud.extensions.firehose``). Objects are put through the emulator's S3 backend, whose
+PutObject sends the bucket's notifications: the bronze notification fires as for any upload.
+Runs inside the emulator process; stops with the runtime.
 """
 
 from __future__ import annotations
@@ -22,7 +23,6 @@ import re
 import threading
 import time
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -40,8 +40,6 @@ PROCESSING_FAILED = "processing-failed"
 #: Java DateTimeFormatter patterns Firehose's !{timestamp:...} takes, as strftime directives.
 _JAVA_TIME = {"yyyy": "%Y", "MM": "%m", "dd": "%d", "HH": "%H", "mm": "%M", "ss": "%S"}
 _EXPRESSION = re.compile(r"!\{(?P<namespace>[a-zA-Z]+):(?P<name>[^}]*)\}")
-
-Put = Callable[[str, str, bytes], None]
 
 
 class ExtractionError(ValueError):
@@ -268,21 +266,22 @@ class KinesisSource:
 class FirehoseRunner:
     """Every delivery stream with an S3 destination of the emulator, buffered and delivered."""
 
-    def __init__(self, settings: LocalCloudSettings, put: Put | None = None) -> None:
+    def __init__(self, settings: LocalCloudSettings) -> None:
         self.settings = settings
         self.deliveries: dict[str, Delivery] = {}
         self.sources: dict[str, KinesisSource] = {}
         self.stopping = threading.Event()
         self._lock = threading.Lock()  # request threads (DirectPut) and the runner's thread
-        self._put = put
         self._thread: threading.Thread | None = None
 
-    def put(self, bucket: str, key: str, body: bytes) -> None:
-        """Write through the emulator's S3 API: the bucket's notifications fire as for any upload."""
-        if self._put is None:
-            s3 = self.settings.client("s3")
-            self._put = lambda b, k, data: s3.put_object(Bucket=b, Key=k, Body=data)
-        self._put(bucket, key, body)
+    @staticmethod
+    def put(bucket: str, key: str, body: bytes) -> None:
+        """Write through the emulator's S3 backend, as moto's own Firehose does: its PutObject sends
+        the bucket's notifications (asynchronous, by the S3 extension) as for any upload, and
+        needs no HTTP request, so the last flush works while the server is stopping."""
+        from moto.s3.models import s3_backends
+
+        s3_backends[ACCOUNT_ID]["aws"].put_object(bucket, key, body)
 
     def delivery(self, stream: Any) -> Delivery | None:
         """The buffers of a moto DeliveryStream (created on first use; None without S3 destination)."""
