@@ -42,7 +42,7 @@ def test_partition_key_is_the_datasets_key_field() -> None:
 
 
 def test_failed_entries_are_retried_until_accepted() -> None:
-    kinesis, sleeps = FlakyKinesis(failures=3), []
+    kinesis, sleeps = FlakyKinesis(failures=3), list[float]()
     lines = list(produce.fake_lines(("shipments",), 10, 0.0, seed=1))
     summary = produce.produce(kinesis, "s", lines, sleep=sleeps.append)
     assert (summary.accepted, summary.rejected, summary.retried) == (10, 0, 3)
