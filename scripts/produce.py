@@ -4,7 +4,7 @@
 Examples:
   scripts/produce.py --dataset shipments --count 10000
   scripts/produce.py --dataset all --count 100000 --invalid-rate 0.02 --seed 7
-  ENV=dev scripts/produce.py --dataset orders --count 500 --stream elt-dev-ingest
+  ENV=dev scripts/produce.py --dataset orders --count 500 --stream elt-dev-stream
 
 Records come from the same generator as ``make seed`` (scripts/gen_fake_events.FakeEvents) and
 are put to the Kinesis stream of ENV (Terraform output ``ingest_stream_name``, on when the stack

@@ -8,7 +8,7 @@ module "stream_ingest" {
   source = "../stream_ingest"
   count  = var.stream_ingest_enabled ? 1 : 0
 
-  name                       = "${local.name}-ingest"
+  name                       = "${local.name}-stream"
   bronze_bucket_arn          = module.bronze_bucket.arn
   bronze_prefix              = local.bronze_prefix
   error_prefix               = local.stream_error_prefix

@@ -1,5 +1,5 @@
 variable "name" {
-  description = "Name of the Kinesis stream, the Firehose delivery stream and its log group (e.g. elt-dev-ingest)."
+  description = "Name of the Kinesis stream, the Firehose delivery stream and its log group (e.g. elt-dev-stream)."
   type        = string
 
   validation {

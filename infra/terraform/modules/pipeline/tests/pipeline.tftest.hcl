@@ -59,6 +59,12 @@ mock_provider "aws" {
   mock_resource "aws_cloudwatch_event_rule" {
     defaults = { arn = "arn:aws:events:us-east-1:123456789012:rule/mock" }
   }
+  mock_resource "aws_kinesis_stream" {
+    defaults = { arn = "arn:aws:kinesis:us-east-1:123456789012:stream/mock" }
+  }
+  mock_resource "aws_kinesis_firehose_delivery_stream" {
+    defaults = { arn = "arn:aws:firehose:us-east-1:123456789012:deliverystream/mock" }
+  }
 }
 
 override_resource {
@@ -138,11 +144,13 @@ run "features_off" {
     observability_enabled         = false
     athena_enabled                = false
     redshift_enabled              = false
+    stream_ingest_enabled         = false
   }
 
   assert {
     condition = alltrue([
       length(module.redshift) == 0,
+      length(module.stream_ingest) == 0,
       length(module.ops) == 0,
       length(module.glue_catalog) == 0,
       length(module.compaction_job) == 0,
@@ -160,7 +168,7 @@ run "features_off" {
       output.ops_state_machine_arn, output.ge_state_machine_arn, output.glue_crawler_name,
       output.glue_database_name, output.glue_job_name, output.ge_job_name, output.dashboard_name,
       output.athena_workgroup, output.redshift_workgroup_name, output.redshift_database,
-      output.redshift_external_schema,
+      output.redshift_external_schema, output.ingest_stream_name, output.ingest_delivery_stream_name,
     ] : o == null])
     error_message = "Outputs of features toggled off must be null."
   }
@@ -287,11 +295,13 @@ run "features_on" {
     observability_enabled         = true
     athena_enabled                = true
     redshift_enabled              = true
+    stream_ingest_enabled         = true
   }
 
   assert {
     condition = alltrue([
       length(module.redshift) == 1,
+      length(module.stream_ingest) == 1,
       length(module.ops) == 1,
       length(module.glue_catalog) == 1,
       length(module.compaction_job) == 1,
@@ -309,7 +319,7 @@ run "features_on" {
       output.ops_state_machine_arn, output.ge_state_machine_arn, output.glue_crawler_name,
       output.glue_database_name, output.glue_job_name, output.ge_job_name, output.dashboard_name,
       output.athena_workgroup, output.redshift_workgroup_name, output.redshift_database,
-      output.redshift_external_schema,
+      output.redshift_external_schema, output.ingest_stream_name, output.ingest_delivery_stream_name,
     ] : o != null])
     error_message = "Outputs of features toggled on must be set."
   }
@@ -337,8 +347,22 @@ run "features_on" {
   }
 
   assert {
-    condition     = length(output.iam_policies) == 12
-    error_message = "Expected one policy per role: ingest, transform, crawler, compaction, ge-validation, ops (replay, progress, sfn, schedule), ge-gate (sfn, trigger), redshift."
+    condition     = length(output.iam_policies) == 13
+    error_message = "Expected one policy per role: ingest, transform, crawler, compaction, ge-validation, ops (replay, progress, sfn, schedule), ge-gate (sfn, trigger), redshift, firehose."
+  }
+
+  # Firehose routes by record_type into bronze/ (which the ingest notification watches) and sends
+  # what it cannot route outside it; its role reads only the stream and writes only those prefixes.
+  assert {
+    condition = alltrue([
+      output.ingest_stream_name == "elt-test-stream",
+      module.stream_ingest[0].prefix == "bronze/!{partitionKeyFromQuery:record_type}/stream/!{timestamp:yyyy/MM/dd/HH}/",
+      !startswith(module.stream_ingest[0].error_output_prefix, local.bronze_prefix),
+      strcontains(output.iam_policies["firehose"], "arn:aws:s3:::elt-test-bronze/bronze/*"),
+      strcontains(output.iam_policies["firehose"], "arn:aws:s3:::elt-test-bronze/bronze-errors/*"),
+      !strcontains(output.iam_policies["firehose"], "silver"),
+    ])
+    error_message = "Firehose's prefixes or its role are not scoped to bronze/ and the error prefix."
   }
 
   # The external schema maps the stack's Glue database with the Spectrum role, which reads only
@@ -454,6 +478,7 @@ run "customer_managed_key" {
 
   variables {
     kms_key_arn                   = "arn:aws:kms:us-east-1:123456789012:key/elt-test"
+    stream_ingest_enabled         = true
     ops_enabled                   = true
     ops_schedule_enabled          = true
     glue_enabled                  = true
@@ -488,6 +513,7 @@ run "customer_managed_key" {
       ge-gate-sfn     = ["kms:Decrypt", "kms:GenerateDataKey"]
       ge-gate-trigger = []
       redshift        = ["kms:Decrypt"]
+      firehose        = ["kms:Decrypt", "kms:GenerateDataKey"]
     })
     error_message = "The UseDataKey statements do not match the roles' needs."
   }
