@@ -1,7 +1,7 @@
 """The local cloud's Firehose against a real emulator (``python -m localcloud up`` on a free port):
 delivery streams created as Terraform creates ours (Kinesis source, extended S3 destination with
 dynamic partitioning on record_type, gzip, a file extension, buffering hints, an error prefix)
-and records put with the producer's own functions (``scripts/produce.py``).
+and records put with the producer's own functions and CLI (``scripts/produce.py``).
 
 Firehose as documented: records buffered per partition and written as one object per
 (partition, flush) when the buffer reaches its size hint or its interval passes, under the
@@ -43,6 +43,8 @@ EXTENSION = ".jsonl.gz"
 @dataclass(frozen=True)
 class Cloud:
     endpoint: str
+    #: Environment that points the project's CLIs (ENV=local) at this emulator.
+    env: dict[str, str]
 
     def client(self, service: str) -> Any:
         return local_client(service, self.endpoint)
@@ -66,7 +68,7 @@ def cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cloud]:
     )
     try:
         assert up.returncode == 0, up.stdout + up.stderr
-        cloud = Cloud(f"http://127.0.0.1:{port}")
+        cloud = Cloud(f"http://127.0.0.1:{port}", env)
         cloud.client("s3").create_bucket(Bucket=BUCKET)
         yield cloud
     finally:
@@ -291,3 +293,16 @@ def test_delivered_objects_notify_like_any_upload(cloud: Cloud) -> None:
 
     found = wait_for(notified)
     assert found == list(keys), "the bronze object notified; the error object (outside bronze/) did not"
+
+
+def test_the_producer_cli_puts_to_the_stream(cloud: Cloud) -> None:
+    stream = kinesis_source(cloud, "cli", interval=1)
+    cli = [sys.executable, "scripts/produce.py", "--stream", stream, "--progress", "off", "--seed", "5"]
+    args = [*cli, "--dataset", "tracking_events", "--count", "700"]
+    done = subprocess.run(args, cwd=ROOT, env=cloud.env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert "accepted 700, rejected 0" in done.stderr
+    assert len(wait_for_lines(cloud, hour_prefix(stream, "tracking_events"), 700)) == 700
+
+    http = subprocess.run([*cli, "--via", "http"], cwd=ROOT, env=cloud.env, capture_output=True, text=True)
+    assert http.returncode == 2 and "not available yet" in http.stderr

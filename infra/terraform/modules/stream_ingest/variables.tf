@@ -52,8 +52,8 @@ variable "buffering_size_mb" {
   default     = 64
 
   validation {
-    condition     = var.buffering_size_mb >= 1 && var.buffering_size_mb <= 128
-    error_message = "buffering_size_mb is 1-128 (AWS requires at least 64 with dynamic partitioning)."
+    condition     = var.buffering_size_mb >= 64 && var.buffering_size_mb <= 128
+    error_message = "buffering_size_mb is 64-128: AWS requires at least 64 MiB with dynamic partitioning."
   }
 }
 
