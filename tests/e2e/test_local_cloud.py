@@ -13,7 +13,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from elt.devkit.events import s3_object_created
-from elt.devkit.silver_audit import Silver, SilverReader
+from elt.devkit.silver_audit import Silver, SilverReader, wait_until_drained
 from elt.layout import GATE_MARKER_PREFIX
 from elt.queues import queue_depth
 from scripts.gen_fake_events import FakeEvents
@@ -125,14 +125,18 @@ def test_poisoned_message_ends_in_dlq_after_max_receives(local_stack: LocalStack
     # Terraform sets visibility to 6x the transform timeout (minutes); shorten it for this test only
     # (restored after: later tests would see slow units delivered again while still running).
     deployed = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["VisibilityTimeout"])["Attributes"]
+    # Start from a drained queue: a unit of an earlier test still running when visibility drops to
+    # 1 s is delivered again every second and reaches the DLQ too (seen on a loaded machine).
+    assert wait_until_drained(sqs, queue_url, timeout=300), "the work queue did not drain"
     sqs.set_queue_attributes(QueueUrl=queue_url, Attributes={"VisibilityTimeout": "1"})
     sqs.send_message(QueueUrl=queue_url, MessageBody='{"not": "a work unit"}')
 
     try:
         local_stack.wait_for(
-            lambda: queue_depth(sqs, dlq_url).visible == 1, timeout=120, what="the poisoned message in the DLQ"
+            lambda: queue_depth(sqs, dlq_url).visible >= 1, timeout=300, what="the poisoned message in the DLQ"
         )
     finally:
         sqs.set_queue_attributes(QueueUrl=queue_url, Attributes=deployed)
+    assert queue_depth(sqs, dlq_url).visible == 1, "only the poisoned message may reach the DLQ"
     message = sqs.receive_message(QueueUrl=dlq_url, AttributeNames=["ApproximateReceiveCount"])["Messages"][0]
     assert message["Body"] == '{"not": "a work unit"}'
