@@ -10,12 +10,8 @@ SUCCEEDED query. Each test fails on the emulator's canned behaviour (moto runs n
 from __future__ import annotations
 
 import io
-import os
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -26,8 +22,8 @@ from botocore.exceptions import ClientError
 
 from localcloud import athena_runner
 from localcloud.athena_runner import FINISHED, AthenaLimits, AthenaRunner, QueryExecution, new_execution_id, parse_csv
-from localcloud.settings import ACCESS_KEY_ID, REGION, ROOT, SECRET_ACCESS_KEY, LocalCloudSettings, local_client
-from localcloud.throwaway import free_port
+from localcloud.settings import ACCESS_KEY_ID, REGION, SECRET_ACCESS_KEY, LocalCloudSettings
+from localcloud.throwaway import RunningEmulator, free_port, running_emulator
 
 BUCKET = "athena-api-test"
 DATABASE = "athena_api_db"
@@ -44,14 +40,6 @@ ENDLESS = (
 )
 
 
-@dataclass(frozen=True)
-class Cloud:
-    endpoint: str
-
-    def client(self, service: str) -> Any:
-        return local_client(service, self.endpoint)
-
-
 def events_table() -> pa.Table:
     ids = list(range(ROWS))
     return pa.table(
@@ -63,7 +51,7 @@ def events_table() -> pa.Table:
     )
 
 
-def _seed(cloud: Cloud) -> None:
+def _seed(cloud: RunningEmulator) -> None:
     s3, glue, athena = cloud.client("s3"), cloud.client("glue"), cloud.client("athena")
     s3.create_bucket(Bucket=BUCKET)
     buffer = io.BytesIO()
@@ -105,31 +93,17 @@ def _seed(cloud: Cloud) -> None:
 
 
 @pytest.fixture(scope="module")
-def cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cloud]:
+def cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningEmulator]:
     """The emulator on a free port with a private state dir, always stopped."""
-    port = free_port()
-    env = {
-        **os.environ,
-        "LOCAL_PORT": str(port),
-        "LOCAL_STATE_DIR": str(tmp_path_factory.mktemp("athena") / "state"),
-        "LOCAL_ATHENA_TIMEOUT_SECONDS": str(TIMEOUT_S),
-        "AWS_ACCESS_KEY_ID": ACCESS_KEY_ID,
-        "AWS_SECRET_ACCESS_KEY": SECRET_ACCESS_KEY,
-        "AWS_DEFAULT_REGION": REGION,
-    }
-    env.pop("AWS_ENDPOINT_URL", None)
-    up = subprocess.run([sys.executable, "-m", "localcloud", "up"], cwd=ROOT, env=env, capture_output=True, text=True)
-    try:
-        assert up.returncode == 0, up.stdout + up.stderr
-        cloud = Cloud(f"http://127.0.0.1:{port}")
-        _seed(cloud)
-        yield cloud
-    finally:
-        subprocess.run([sys.executable, "-m", "localcloud", "down"], cwd=ROOT, env=env, capture_output=True, timeout=60)
+    with running_emulator(
+        tmp_path_factory.mktemp("athena") / "state", LOCAL_ATHENA_TIMEOUT_SECONDS=str(TIMEOUT_S)
+    ) as emulator:
+        _seed(emulator)
+        yield emulator
 
 
 @pytest.fixture(scope="module")
-def athena(cloud: Cloud) -> Any:
+def athena(cloud: RunningEmulator) -> Any:
     return cloud.client("athena")
 
 
@@ -167,7 +141,7 @@ def values(rows: list[dict[str, Any]]) -> list[list[str | None]]:
     return [[cell.get("VarCharValue") for cell in row["Data"]] for row in rows]
 
 
-def test_select_1_round_trip(cloud: Cloud, athena: Any) -> None:
+def test_select_1_round_trip(cloud: RunningEmulator, athena: Any) -> None:
     query_id = start(athena, "SELECT 1 AS x")
     execution, seen = wait(athena, query_id)
 
@@ -249,7 +223,7 @@ def test_ddl_result_is_text_without_header(athena: Any) -> None:
     assert [TABLE] in rows and ["tab_name"] not in rows
 
 
-def test_ctas_reports_manifest_and_update_count(cloud: Cloud, athena: Any) -> None:
+def test_ctas_reports_manifest_and_update_count(cloud: RunningEmulator, athena: Any) -> None:
     sql = f"CREATE TABLE big_events WITH (format = 'PARQUET') AS SELECT id FROM {TABLE} WHERE amount >= 300"
     execution, _ = wait(athena, start(athena, sql))
 
@@ -385,7 +359,7 @@ def test_work_group_configuration_and_named_queries(athena: Any) -> None:
 
 
 @pytest.fixture
-def wrangler(cloud: Cloud) -> Iterator[Any]:
+def wrangler(cloud: RunningEmulator) -> Iterator[Any]:
     """awswrangler pointed at the emulator (its clients are built from wr.config)."""
     import awswrangler as wr
     import boto3

@@ -12,12 +12,8 @@ not COPY loads). Each test fails on moto's canned Data API.
 from __future__ import annotations
 
 import io
-import os
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 
 import pyarrow as pa
@@ -26,8 +22,7 @@ import pyarrow.parquet as pq
 import pytest
 from botocore.exceptions import ClientError
 
-from localcloud.settings import ACCESS_KEY_ID, REGION, ROOT, SECRET_ACCESS_KEY, local_client
-from localcloud.throwaway import free_port
+from localcloud.throwaway import RunningEmulator, running_emulator
 from scripts import redshift_query
 
 BUCKET = "redshift-local-test"
@@ -43,14 +38,6 @@ PAGE_ROWS = 100
 ENDLESS = "SELECT count(*) FROM range(1000000) a, range(1000000) b WHERE (a.range + b.range) % 7 = 3"
 
 
-@dataclass(frozen=True)
-class Cloud:
-    endpoint: str
-
-    def client(self, service: str) -> Any:
-        return local_client(service, self.endpoint)
-
-
 def day_table(day_index: int) -> pa.Table:
     ids = [day_index * ROWS_PER_DAY + i for i in range(ROWS_PER_DAY)]
     return pa.table(
@@ -62,7 +49,7 @@ def day_table(day_index: int) -> pa.Table:
     )
 
 
-def _seed(cloud: Cloud) -> None:
+def _seed(cloud: RunningEmulator) -> None:
     s3, glue = cloud.client("s3"), cloud.client("glue")
     s3.create_bucket(Bucket=BUCKET)
     parquet = {
@@ -107,33 +94,17 @@ def _seed(cloud: Cloud) -> None:
 
 
 @pytest.fixture(scope="module")
-def cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cloud]:
+def cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningEmulator]:
     """The emulator on a free port with a private state dir, always stopped."""
-    port = free_port()
-    env = {
-        **os.environ,
-        "LOCAL_PORT": str(port),
-        "LOCAL_STATE_DIR": str(tmp_path_factory.mktemp("redshift") / "state"),
-        "LOCAL_REDSHIFT_PAGE_ROWS": str(PAGE_ROWS),
-        "AWS_ACCESS_KEY_ID": ACCESS_KEY_ID,
-        "AWS_SECRET_ACCESS_KEY": SECRET_ACCESS_KEY,
-        "AWS_DEFAULT_REGION": REGION,
-    }
-    env.pop("AWS_ENDPOINT_URL", None)
-    up = subprocess.run(
-        [sys.executable, "-m", "localcloud", "up"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
-    )
-    try:
-        assert up.returncode == 0, up.stdout + up.stderr
-        cloud = Cloud(f"http://127.0.0.1:{port}")
-        _seed(cloud)
-        yield cloud
-    finally:
-        subprocess.run([sys.executable, "-m", "localcloud", "down"], cwd=ROOT, env=env, capture_output=True, timeout=60)
+    with running_emulator(
+        tmp_path_factory.mktemp("redshift") / "state", LOCAL_REDSHIFT_PAGE_ROWS=str(PAGE_ROWS)
+    ) as emulator:
+        _seed(emulator)
+        yield emulator
 
 
 @pytest.fixture(scope="module")
-def data(cloud: Cloud) -> Any:
+def data(cloud: RunningEmulator) -> Any:
     """The Data API, once the namespace and workgroup exist (created as Terraform creates them)."""
     serverless = cloud.client("redshift-serverless")
     serverless.create_namespace(
@@ -220,7 +191,7 @@ def spectrum(data: Any) -> str:
     return "spectrum"
 
 
-def test_the_serverless_control_plane_serves_what_the_provider_reads(cloud: Cloud, data: Any) -> None:
+def test_the_serverless_control_plane_serves_what_the_provider_reads(cloud: RunningEmulator, data: Any) -> None:
     serverless = cloud.client("redshift-serverless")
     namespace = serverless.get_namespace(namespaceName=NAMESPACE)["namespace"]
     assert namespace["status"] == "AVAILABLE" and namespace["dbName"] == DATABASE

@@ -15,12 +15,10 @@ from __future__ import annotations
 import base64
 import gzip
 import json
-import os
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import unquote_plus
@@ -29,8 +27,8 @@ import pytest
 
 from elt import layout
 from localcloud.firehose_runner import ExtractionError, evaluate_prefix, extract_keys
-from localcloud.settings import ACCESS_KEY_ID, REGION, ROOT, SECRET_ACCESS_KEY, local_client
-from localcloud.throwaway import free_port
+from localcloud.settings import ROOT
+from localcloud.throwaway import RunningEmulator, running_emulator
 from scripts.produce import fake_lines, produce
 
 BUCKET = "stream-ingest-test"
@@ -40,39 +38,12 @@ ERROR_PREFIX = "bronze-errors/stream/!{firehose:error-output-type}/!{timestamp:y
 EXTENSION = ".jsonl.gz"
 
 
-@dataclass(frozen=True)
-class Cloud:
-    endpoint: str
-    #: Environment that points the project's CLIs (ENV=local) at this emulator.
-    env: dict[str, str]
-
-    def client(self, service: str) -> Any:
-        return local_client(service, self.endpoint)
-
-
 @pytest.fixture(scope="module")
-def cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cloud]:
+def cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningEmulator]:
     """The emulator on a free port with a private state dir and the bronze bucket, always stopped."""
-    port = free_port()
-    env = {
-        **os.environ,
-        "LOCAL_PORT": str(port),
-        "LOCAL_STATE_DIR": str(tmp_path_factory.mktemp("stream") / "state"),
-        "AWS_ACCESS_KEY_ID": ACCESS_KEY_ID,
-        "AWS_SECRET_ACCESS_KEY": SECRET_ACCESS_KEY,
-        "AWS_DEFAULT_REGION": REGION,
-    }
-    env.pop("AWS_ENDPOINT_URL", None)
-    up = subprocess.run(
-        [sys.executable, "-m", "localcloud", "up"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
-    )
-    try:
-        assert up.returncode == 0, up.stdout + up.stderr
-        cloud = Cloud(f"http://127.0.0.1:{port}", env)
-        cloud.client("s3").create_bucket(Bucket=BUCKET)
-        yield cloud
-    finally:
-        subprocess.run([sys.executable, "-m", "localcloud", "down"], cwd=ROOT, env=env, capture_output=True, timeout=60)
+    with running_emulator(tmp_path_factory.mktemp("stream") / "state") as emulator:
+        emulator.client("s3").create_bucket(Bucket=BUCKET)
+        yield emulator
 
 
 def s3_destination(name: str, size_mb: int, interval: int) -> dict[str, Any]:
@@ -102,7 +73,7 @@ def s3_destination(name: str, size_mb: int, interval: int) -> dict[str, Any]:
     }
 
 
-def kinesis_source(cloud: Cloud, name: str, size_mb: int = 64, interval: int = 2) -> str:
+def kinesis_source(cloud: RunningEmulator, name: str, size_mb: int = 64, interval: int = 2) -> str:
     """A Kinesis stream (on-demand) and a delivery stream reading it; returns the stream's name."""
     kinesis = cloud.client("kinesis")
     kinesis.create_stream(StreamName=name, StreamModeDetails={"StreamMode": "ON_DEMAND"})
@@ -116,7 +87,7 @@ def kinesis_source(cloud: Cloud, name: str, size_mb: int = 64, interval: int = 2
     return name
 
 
-def objects(cloud: Cloud, prefix: str) -> dict[str, bytes]:
+def objects(cloud: RunningEmulator, prefix: str) -> dict[str, bytes]:
     """Every object under ``prefix``, gunzipped."""
     s3 = cloud.client("s3")
     found = {}
@@ -126,7 +97,7 @@ def objects(cloud: Cloud, prefix: str) -> dict[str, bytes]:
     return found
 
 
-def lines_under(cloud: Cloud, prefix: str) -> list[str]:
+def lines_under(cloud: RunningEmulator, prefix: str) -> list[str]:
     return [line for body in objects(cloud, prefix).values() for line in body.decode().splitlines()]
 
 
@@ -140,12 +111,12 @@ def wait_for(check: Any, timeout: float = 30) -> Any:
     raise AssertionError(f"timed out after {timeout}s")
 
 
-def wait_for_lines(cloud: Cloud, prefix: str, count: int) -> list[str]:
+def wait_for_lines(cloud: RunningEmulator, prefix: str, count: int) -> list[str]:
     """The lines under ``prefix`` once there are at least ``count``."""
     return list(wait_for(lambda: found if len(found := lines_under(cloud, prefix)) >= count else None))
 
 
-def put(cloud: Cloud, stream: str, lines: list[str]) -> None:
+def put(cloud: RunningEmulator, stream: str, lines: list[str]) -> None:
     summary = produce(cloud.client("kinesis"), stream, lines)
     assert (summary.accepted, summary.rejected) == (len(lines), 0)
 
@@ -184,7 +155,7 @@ def test_records_without_a_partition_key_fail_extraction(data: bytes, reason: st
 # ---- against the emulator --------------------------------------------------------------------
 
 
-def test_interval_flushes_one_gzip_object_per_partition_with_what_was_put(cloud: Cloud) -> None:
+def test_interval_flushes_one_gzip_object_per_partition_with_what_was_put(cloud: RunningEmulator) -> None:
     stream = kinesis_source(cloud, "by-interval", interval=2)
     lines = list(fake_lines(("shipments", "tracking_events"), 400, 0.0, seed=1))
     put(cloud, stream, lines)
@@ -199,7 +170,7 @@ def test_interval_flushes_one_gzip_object_per_partition_with_what_was_put(cloud:
         assert sorted(lines_under(cloud, prefix)) == sorted(expected)
 
 
-def test_size_hint_flushes_before_the_interval(cloud: Cloud) -> None:
+def test_size_hint_flushes_before_the_interval(cloud: RunningEmulator) -> None:
     stream = kinesis_source(cloud, "by-size", size_mb=1, interval=900)
     record = {"record_type": "shipments", "padding": "x" * 1000}
     lines = [json.dumps(record | {"n": i}) for i in range(2600)]  # ~2.6 MB: two full buffers and a rest
@@ -215,7 +186,7 @@ def test_size_hint_flushes_before_the_interval(cloud: Cloud) -> None:
     assert len(set(delivered)) == len(delivered) and set(delivered) <= set(range(len(lines))), "none twice"
 
 
-def test_nothing_is_lost_across_flushes(cloud: Cloud) -> None:
+def test_nothing_is_lost_across_flushes(cloud: RunningEmulator) -> None:
     stream = kinesis_source(cloud, "waves", interval=1)
     lines = list(fake_lines(("invoice_lines",), 900, 0.0, seed=2))
     for wave in range(3):
@@ -229,7 +200,7 @@ def test_nothing_is_lost_across_flushes(cloud: Cloud) -> None:
     assert sorted(lines_under(cloud, prefix)) == sorted(lines)
 
 
-def test_records_without_record_type_go_to_the_error_prefix(cloud: Cloud) -> None:
+def test_records_without_record_type_go_to_the_error_prefix(cloud: RunningEmulator) -> None:
     stream = kinesis_source(cloud, "errors", interval=1)
     bad = ['{"shipment_id": "SHP-1"}', '{"record_type": null}', '{"record_type": "shipments", "weight']
     good = '{"record_type": "returns", "id": 1}'  # unknown to the contracts: routed, quarantined later
@@ -242,7 +213,7 @@ def test_records_without_record_type_go_to_the_error_prefix(cloud: Cloud) -> Non
     assert wait_for(lambda: lines_under(cloud, hour_prefix(stream, "returns"))) == [good]
 
 
-def test_direct_put_is_buffered_the_same_way(cloud: Cloud) -> None:
+def test_direct_put_is_buffered_the_same_way(cloud: RunningEmulator) -> None:
     name = "direct"
     firehose = cloud.client("firehose")
     firehose.create_delivery_stream(
@@ -264,7 +235,7 @@ def test_direct_put_is_buffered_the_same_way(cloud: Cloud) -> None:
     assert wait_for(lambda: lines_under(cloud, f"bronze-errors/{name}/"))
 
 
-def test_delivered_objects_notify_like_any_upload(cloud: Cloud) -> None:
+def test_delivered_objects_notify_like_any_upload(cloud: RunningEmulator) -> None:
     sqs = cloud.client("sqs")
     queue_url = sqs.create_queue(QueueName="bronze-notifications")["QueueUrl"]
     queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
@@ -295,7 +266,7 @@ def test_delivered_objects_notify_like_any_upload(cloud: Cloud) -> None:
     assert found == list(keys), "the bronze object notified; the error object (outside bronze/) did not"
 
 
-def test_the_producer_cli_puts_to_the_stream(cloud: Cloud) -> None:
+def test_the_producer_cli_puts_to_the_stream(cloud: RunningEmulator) -> None:
     stream = kinesis_source(cloud, "cli", interval=1)
     cli = [sys.executable, "scripts/produce.py", "--stream", stream, "--progress", "off", "--seed", "5"]
     args = [*cli, "--dataset", "tracking_events", "--count", "700"]
