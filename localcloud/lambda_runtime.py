@@ -5,6 +5,11 @@ processes (``worker.py``), each serving one invocation at a time, replaced when 
 out or exceeds the function's memory or ephemeral storage. Invocations are logged Lambda-style
 (START/END/REPORT) to ``<state>/logs/<function>.log`` together with the function's own output.
 
+Each worker calls AWS as its function's execution role: it gets the role's temporary credentials
+(``LambdaService.credentials``; the runtime assumes the role in the emulator's STS) in
+``AWS_ACCESS_KEY_ID``/``AWS_SECRET_ACCESS_KEY``/``AWS_SESSION_TOKEN``, as on Lambda, and is replaced by
+a worker with fresh credentials before they expire.
+
 Lambda's size limits apply: a request over 6 MB (synchronous) or 1 MB (asynchronous) is refused
 (``PayloadTooLarge``), a response over 6 MB fails the invocation (``Function.ResponseSizeTooLarge``),
 and each worker's ``TMPDIR`` — its ``/tmp`` — is held to the function's ephemeral storage.
@@ -49,6 +54,10 @@ MAX_RESPONSE_BYTES = 6 * 1024 * 1024 + 100
 DEFAULT_EPHEMERAL_STORAGE_MB = 512
 #: Seconds between two measurements of a busy worker's TMPDIR at least (more if measuring is slow).
 STORAGE_CHECK_SECONDS = 0.25
+#: Lifetime of a worker's role credentials (sts:AssumeRole's default and a role's default maximum).
+CREDENTIAL_SECONDS = 3600
+#: A worker is retired, for one with fresh credentials, this long before its credentials expire.
+CREDENTIAL_MARGIN_SECONDS = 300
 
 
 class PayloadTooLarge(ValueError):
@@ -73,6 +82,26 @@ class FunctionConfig:
     reserved_concurrency: int | None = None
     dead_letter_arn: str | None = None
     ephemeral_storage_mb: int = DEFAULT_EPHEMERAL_STORAGE_MB
+    #: The execution role: the worker calls AWS with its credentials.
+    role_arn: str = ""
+
+
+@dataclass(frozen=True)
+class RoleCredentials:
+    """A function's credentials (Lambda passes them in AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and
+    AWS_SESSION_TOKEN) and when they expire (epoch seconds)."""
+
+    access_key_id: str
+    secret_access_key: str
+    session_token: str
+    expires_at: float
+
+    def environment(self) -> dict[str, str]:
+        return {
+            "AWS_ACCESS_KEY_ID": self.access_key_id,
+            "AWS_SECRET_ACCESS_KEY": self.secret_access_key,
+            "AWS_SESSION_TOKEN": self.session_token,
+        }
 
 
 @dataclass
@@ -93,8 +122,17 @@ class WorkerDied(RuntimeError):
 
 
 class Worker:
-    def __init__(self, config: FunctionConfig, code_dir: Path, settings: LocalCloudSettings, log_path: Path) -> None:
+    def __init__(
+        self,
+        config: FunctionConfig,
+        code_dir: Path,
+        settings: LocalCloudSettings,
+        log_path: Path,
+        credentials: RoleCredentials | None = None,
+    ) -> None:
         self.config = config
+        #: When this environment's credentials expire (never without role credentials).
+        self.expires_at = credentials.expires_at if credentials else float("inf")
         parent, child = socket.socketpair()
         self.sock = parent
         #: This execution environment's /tmp: its own directory, held to the ephemeral storage size.
@@ -106,6 +144,7 @@ class Worker:
             "TZ": "UTC",
             "HOME": str(settings.state_dir),
             **settings.client_env(),
+            **(credentials.environment() if credentials else {}),
             **config.environment,
             "AWS_LAMBDA_FUNCTION_NAME": config.name,
             "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(config.memory_mb),
@@ -132,6 +171,10 @@ class Worker:
 
     def alive(self) -> bool:
         return self.process.poll() is None
+
+    def fresh(self) -> bool:
+        """Whether its credentials outlast one more invocation, with a margin."""
+        return time.time() + self.config.timeout + CREDENTIAL_MARGIN_SECONDS < self.expires_at
 
     def invoke(self, payload: bytes, request_id: str) -> InvokeResult:
         started = time.time()
@@ -260,10 +303,17 @@ def _dir_bytes(root: Path) -> int:
 class FunctionPool:
     """Warm workers of one function version, at most ``limit`` busy at once."""
 
-    def __init__(self, config: FunctionConfig, code_dir: Path, settings: LocalCloudSettings) -> None:
+    def __init__(
+        self,
+        config: FunctionConfig,
+        code_dir: Path,
+        settings: LocalCloudSettings,
+        credentials: Callable[[FunctionConfig], RoleCredentials | None] = lambda config: None,
+    ) -> None:
         self.config = config
         self.code_dir = code_dir
         self.settings = settings
+        self.credentials = credentials
         self.limit = max(1, min(MAX_WORKERS, config.reserved_concurrency or MAX_WORKERS))
         self.slots = threading.Semaphore(self.limit)
         self.idle: list[Worker] = []
@@ -275,11 +325,15 @@ class FunctionPool:
         with self.slots:
             with self.lock:
                 worker = self.idle.pop() if self.idle else None
-            if worker is not None and not worker.alive():
-                worker.kill()  # crashed while idle: release its socket, log and /tmp
+            if worker is not None and not (worker.alive() and worker.fresh()):
+                worker.kill()  # crashed while idle, or its credentials expire soon: a new environment
                 worker = None
             if worker is None:
-                worker = Worker(self.config, self.code_dir, self.settings, self.log_path)
+                try:
+                    credentials = self.credentials(self.config)
+                except Exception as exc:  # e.g. a role whose trust policy does not allow Lambda
+                    return self._refused(request_id, exc)
+                worker = Worker(self.config, self.code_dir, self.settings, self.log_path, credentials)
             self._log(f"START RequestId: {request_id} Version: $LATEST")
             result = worker.invoke(payload, request_id)
             result.request_id = request_id
@@ -294,6 +348,11 @@ class FunctionPool:
                 with self.lock:
                     self.idle.append(worker)
         return result
+
+    def _refused(self, request_id: str, exc: Exception) -> InvokeResult:
+        error = {"errorType": "Lambda.AccessDeniedException", "errorMessage": str(exc), "stackTrace": []}
+        self._log(f"ERROR RequestId: {request_id} {error['errorType']}: {error['errorMessage']}")
+        return InvokeResult(json.dumps(error).encode(), error, request_id=request_id)
 
     def _log(self, line: str) -> None:
         with open(self.log_path, "a") as out:
@@ -315,6 +374,8 @@ class LambdaService:
         self.lock = threading.Lock()
         self.async_queue: queue.Queue[tuple[FunctionConfig, Callable[[], bytes], bytes, int] | None] = queue.Queue()
         self._async_threads: list[threading.Thread] = []
+        #: A function's role credentials for its workers; None: the local admin's (settings.py).
+        self.credentials: Callable[[FunctionConfig], RoleCredentials | None] = lambda config: None
         settings.logs_dir.mkdir(parents=True, exist_ok=True)
         settings.code_dir.mkdir(parents=True, exist_ok=True)
 
@@ -338,7 +399,7 @@ class LambdaService:
                 code_dir.mkdir(parents=True)
                 zipfile.ZipFile(io.BytesIO(code())).extractall(code_dir)
                 (code_dir / ".extracted").touch()
-            pool = self.pools[key] = FunctionPool(config, code_dir, self.settings)
+            pool = self.pools[key] = FunctionPool(config, code_dir, self.settings, self.credentials)
             return pool
 
     def invoke(self, config: FunctionConfig, code: Callable[[], bytes], payload: bytes) -> InvokeResult:

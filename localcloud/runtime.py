@@ -18,11 +18,13 @@ from localcloud.athena_runner import AthenaRunner
 from localcloud.firehose_runner import FirehoseRunner
 from localcloud.glue_runner import GlueRunner
 from localcloud.lambda_runtime import (
+    CREDENTIAL_SECONDS,
     DEFAULT_EPHEMERAL_STORAGE_MB,
     FunctionConfig,
     InvokeResult,
     LambdaService,
     PayloadTooLarge,
+    RoleCredentials,
 )
 from localcloud.redshift_runner import RedshiftRunner
 from localcloud.settings import ACCOUNT_ID, LocalCloudSettings
@@ -31,6 +33,8 @@ log = logging.getLogger("localcloud.runtime")
 #: Concurrent batches per event source mapping at most, whatever its ScalingConfig (2 cores).
 MAX_POLLERS_PER_MAPPING = 2
 LOG_TAIL_BYTES = 4096
+#: What Lambda's SQS poller needs from the function's execution role.
+SQS_POLLER_ACTIONS = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"]
 
 
 def _lambda_backend(region: str) -> Any:
@@ -45,11 +49,24 @@ def _sqs_backend(region: str) -> Any:
     return sqs_backends[ACCOUNT_ID][region]
 
 
+def role_credentials(config: FunctionConfig) -> RoleCredentials | None:
+    """The function's execution role assumed in the emulator's STS, as Lambda does for each
+    execution environment (session name: the function's name)."""
+    if not config.role_arn:
+        return None
+    from localcloud.extensions.iam import assume_service_role
+
+    role = assume_service_role(config.role_arn, "lambda.amazonaws.com", config.name, CREDENTIAL_SECONDS)
+    expires_at = role.expiration.replace(tzinfo=UTC).timestamp()
+    return RoleCredentials(role.access_key_id, role.secret_access_key, role.session_token, expires_at)
+
+
 class Runtime:
     def __init__(self, settings: LocalCloudSettings) -> None:
         self.settings = settings
         self.lambdas = LambdaService(settings)
         self.lambdas.on_async_failure = self._async_failure  # type: ignore[method-assign]
+        self.lambdas.credentials = role_credentials
         self.glue = GlueRunner(settings)
         self.athena = AthenaRunner(settings)
         self.redshift = RedshiftRunner(settings)
@@ -76,6 +93,7 @@ class Runtime:
             reserved_concurrency=int(reserved) if reserved not in (None, "") else None,
             dead_letter_arn=dlq,
             ephemeral_storage_mb=int(getattr(fn, "ephemeral_storage", None) or DEFAULT_EPHEMERAL_STORAGE_MB),
+            role_arn=fn.role or "",
         )
 
     def invoke(self, fn: Any, payload: bytes) -> InvokeResult:
@@ -258,6 +276,8 @@ class SqsPoller(threading.Thread):
         self.stop = threading.Event()
         #: Received messages that did not fit the last batch's payload, with their records.
         self.carried: list[tuple[Any, str]] = []
+        #: The role's missing permissions to poll, as last seen.
+        self.missing: list[str] = []
 
     def run(self) -> None:
         while not self.stop.is_set() and not self.runtime.stopping.is_set():
@@ -274,7 +294,7 @@ class SqsPoller(threading.Thread):
         if esm is None:
             self.stop.set()
             return False
-        if not esm.enabled:
+        if not esm.enabled or not self._role_may_poll(esm, region):
             return False
         batch = self._gather(esm, region)
         if not batch:
@@ -294,6 +314,21 @@ class SqsPoller(threading.Thread):
             if message.id not in failed:
                 sqs.delete_message(queue_name, message.receipt_handle)
         return True
+
+    def _role_may_poll(self, esm: Any, region: str) -> bool:
+        """Lambda polls with the function's execution role: without sqs:ReceiveMessage,
+        DeleteMessage and GetQueueAttributes on the queue the mapping does not poll (on AWS it
+        fails with "The function execution role does not have permissions to call ReceiveMessage
+        on SQS"). Logged when the set of missing permissions changes."""
+        from localcloud.extensions.iam import missing_permissions
+
+        role_arn = _lambda_backend(region).get_function(esm.function_arn).role
+        missing = missing_permissions(role_arn, SQS_POLLER_ACTIONS, esm.event_source_arn)
+        if missing != self.missing:
+            self.missing = missing
+            if missing:
+                log.error("mapping %s does not poll: %s may not %s", self.esm_id, role_arn, ", ".join(missing))
+        return not missing
 
     def _gather(self, esm: Any, region: str) -> list[tuple[Any, str]]:
         """One batch: (message, its event record as JSON) in receive order."""

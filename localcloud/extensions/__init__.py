@@ -9,14 +9,16 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from localcloud.extensions import athena, awslambda, events, firehose, glue, redshift, s3, sqs, stepfunctions
+from localcloud.extensions import athena, awslambda, events, firehose, glue, iam, redshift, s3, sqs, stepfunctions
 
 if TYPE_CHECKING:
     from localcloud.runtime import Runtime
 
 
 def install(runtime: Runtime) -> None:
+    iam.enforce_identity_policies()
     stepfunctions.enable_execution()
+    stepfunctions.tasks_run_as_the_state_machine_role()
     stepfunctions.validate_state_machine_definition()
     stepfunctions.list_state_machine_versions()
     glue.update_job()

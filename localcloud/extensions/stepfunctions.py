@@ -2,14 +2,88 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 import logging
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    pass
+import threading
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 log = logging.getLogger("localcloud.extensions")
+#: moto's interpreter modules that create the clients of task, Map reader and writer calls.
+CLIENT_MODULES = [
+    "moto.stepfunctions.parser.asl.component.state.exec.state_map.result_writer.resource_eval.resource_eval_s3",
+    "moto.stepfunctions.parser.asl.component.state.exec.state_map.item_reader.eval.resource_eval_s3",
+    "moto.stepfunctions.parser.asl.component.state.exec.state_task.lambda_eval_utils",
+    *(
+        f"moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_{service}"
+        for service in ("unsupported", "glue", "events", "ecs", "sqs", "sfn", "dynamodb", "batch", "sns", "aws_sdk")
+    ),
+]
+#: How long the state machine role's credentials last; they are renewed 5 minutes before.
+ROLE_SESSION_SECONDS = 3600
+
+
+class RoleSessions:
+    """Credentials of ``sts:AssumeRole`` by ``states.amazonaws.com``, one session per role, renewed
+    before it expires."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.sessions: dict[str, Any] = {}
+
+    def credentials(self, role_arn: str) -> Any:
+        from localcloud.extensions.iam import assume_service_role
+
+        with self.lock:
+            session = self.sessions.get(role_arn)
+            renew_at = datetime.now(UTC) + timedelta(minutes=5)
+            if session is None or session.expiration.replace(tzinfo=UTC) < renew_at:
+                session = assume_service_role(role_arn, "states.amazonaws.com", "StepFunctions", ROLE_SESSION_SECONDS)
+                self.sessions[role_arn] = session
+            return session
+
+
+def tasks_run_as_the_state_machine_role() -> None:
+    """Gap: moto's interpreter calls the services of its tasks (Lambda, Glue, SNS, aws-sdk
+    integrations) with the fixed keys ``ak``/``sk``. On AWS they run as the state machine's role (or
+    the task's Credentials.RoleArn): create those clients with that role's credentials, assumed by
+    ``states.amazonaws.com``, so the IAM extension authorizes each task call against its policies.
+    A role that does not exist or does not trust Step Functions fails the task."""
+    import boto3
+    from botocore.config import Config
+    from moto.settings import moto_server_port
+    from moto.stepfunctions.parser.asl.component.common.timeouts.timeout import TimeoutSeconds
+    from moto.stepfunctions.parser.asl.utils import boto_client
+
+    sessions = RoleSessions()
+    original = boto_client.boto_client_for
+    # moto's own client settings: no retries, its timeouts, no client-side validation.
+    config = Config(
+        parameter_validation=False,
+        retries={"max_attempts": 0, "total_max_attempts": 1},
+        connect_timeout=TimeoutSeconds.DEFAULT_TIMEOUT_SECONDS,
+        read_timeout=TimeoutSeconds.DEFAULT_TIMEOUT_SECONDS,
+    )
+
+    def boto_client_for(region: str, service: str, state_credentials: Any = None) -> Any:
+        if state_credentials is None or not state_credentials.role_arn:
+            return original(region, service, state_credentials)
+        role = sessions.credentials(state_credentials.role_arn)
+        return boto3.client(
+            service,
+            region_name=region,
+            endpoint_url=f"http://localhost:{moto_server_port()}",
+            config=config,
+            aws_access_key_id=role.access_key_id,
+            aws_secret_access_key=role.secret_access_key,
+            aws_session_token=role.session_token,
+        )
+
+    for name in CLIENT_MODULES:
+        module = importlib.import_module(name)
+        if getattr(module, "boto_client_for", None) is original:
+            module.boto_client_for = boto_client_for  # type: ignore[attr-defined]
 
 
 def enable_execution() -> None:

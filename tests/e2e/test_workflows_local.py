@@ -15,6 +15,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from localcloud.settings import ACCOUNT_ID
 from scripts.gen_fake_events import FakeEvents
 from tests.e2e.conftest import ROOT, LocalStack, needs_java
 from tests.e2e.test_glue_local import put_partition
@@ -145,8 +146,25 @@ def probe_gate(stack: LocalStack, name: str, job_name: str) -> str:
     run["Parameters"]["JobName"] = job_name
     for retrier in run["Retry"] + validate["Retry"]:
         retrier["IntervalSeconds"] = 1
-    created = sfn.create_state_machine(name=name, definition=json.dumps(definition), roleArn=deployed["roleArn"])
+    role = probe_role(stack, deployed["roleArn"], name, job_name)
+    created = sfn.create_state_machine(name=name, definition=json.dumps(definition), roleArn=role)
     return str(created["stateMachineArn"])
+
+
+def probe_role(stack: LocalStack, deployed_arn: str, name: str, job_name: str) -> str:
+    """A copy of the deployed gate's role whose policies name ``job_name`` instead of the deployed
+    job: the local cloud authorizes each task call against the role, as AWS does."""
+    iam, deployed = stack.client("iam"), deployed_arn.rsplit("/", 1)[-1]
+    job_arn = f"arn:aws:glue:us-east-1:{ACCOUNT_ID}:job/"
+    trust = iam.get_role(RoleName=deployed)["Role"]["AssumeRolePolicyDocument"]
+    role = iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"]
+    for policy in iam.list_role_policies(RoleName=deployed)["PolicyNames"]:
+        document = json.dumps(iam.get_role_policy(RoleName=deployed, PolicyName=policy)["PolicyDocument"])
+        document = document.replace(f"{job_arn}{stack.outputs['ge_job_name']}", f"{job_arn}{job_name}")
+        iam.put_role_policy(RoleName=name, PolicyName=policy, PolicyDocument=document)
+    for attached in iam.list_attached_role_policies(RoleName=deployed)["AttachedPolicies"]:
+        iam.attach_role_policy(RoleName=name, PolicyArn=attached["PolicyArn"])
+    return str(role)
 
 
 def run_gate(stack: LocalStack, arn: str, dt: str, timeout: float = 180) -> dict[str, Any]:

@@ -36,6 +36,10 @@ from scripts.build_lambdas import runtime as lambda_runtime
 MIB = 1024 * 1024
 #: Our Terraform's queues: the provider's default MaximumMessageSize.
 QUEUE_LIMIT = 262_144
+#: The trust policy Lambda needs to assume a function's role (the local runtime checks it, as AWS does).
+LAMBDA_TRUST = json.dumps(
+    {"Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]}
+)
 
 HANDLER = """
 import json, os, tempfile, time
@@ -280,7 +284,7 @@ def test_invoke_answers_413_over_the_payload_limits(aws: None, settings: LocalCl
     awslambda.invoke_runs_locally(runtime)
     try:
         iam, lam = boto3.client("iam", region_name=REGION), boto3.client("lambda", region_name=REGION)
-        role = iam.create_role(RoleName="limits", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
+        role = iam.create_role(RoleName="limits", AssumeRolePolicyDocument=LAMBDA_TRUST)["Role"]["Arn"]
         lam.create_function(FunctionName="limits", Runtime=lambda_runtime()["runtime"], Role=role,
                             Handler="app.handler", Code={"ZipFile": code_zip()})  # fmt: skip
         ok = lam.invoke(FunctionName="limits", Payload=b'{"respond": 2}')

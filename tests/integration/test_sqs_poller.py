@@ -25,11 +25,17 @@ from moto import mock_aws
 from moto.sqs.models import Queue
 
 from localcloud.lambda_runtime import InvokeResult
-from localcloud.runtime import MAX_SYNC_PAYLOAD_BYTES, SqsPoller
+from localcloud.runtime import MAX_SYNC_PAYLOAD_BYTES, SQS_POLLER_ACTIONS, SqsPoller
 from localcloud.settings import ACCOUNT_ID, REGION
 from scripts.build_lambdas import runtime as lambda_runtime
 
 ROLE = f"arn:aws:iam::{ACCOUNT_ID}:role/poller-test"
+#: The function's role: Lambda may assume it, and it may do what Lambda's poller does with the queue.
+TRUST = {
+    "Version": "2012-10-17",
+    "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}],
+}
+POLL = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": SQS_POLLER_ACTIONS, "Resource": "*"}]}
 
 
 @dataclass
@@ -82,7 +88,8 @@ def mapping(aws_env: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[Mapping]
     )
     with mock_aws():
         iam, lam, sqs = (boto3.client(s, region_name=REGION) for s in ("iam", "lambda", "sqs"))
-        iam.create_role(RoleName="poller-test", AssumeRolePolicyDocument="{}")
+        iam.create_role(RoleName="poller-test", AssumeRolePolicyDocument=json.dumps(TRUST))
+        iam.put_role_policy(RoleName="poller-test", PolicyName="poll", PolicyDocument=json.dumps(POLL))
         code = io.BytesIO()
         with zipfile.ZipFile(code, "w") as zf:
             zf.writestr("app.py", "def handler(event, context):\n    return None\n")
