@@ -81,7 +81,10 @@ def read_unit(s3: Any, unit: WorkUnit) -> Iterator[bytes]:
             raise UnitReadError(
                 f"{unit.source_uri} changed after planning: etag is no longer {unit.etag}", gone=True
             ) from exc
-        raise
+        # Anything else (AccessDenied, throttling, a 5xx) concerns this object alone: the unit
+        # fails and its message is retried, the batch's other units go on.
+        message = exc.response.get("Error", {}).get("Message", "")
+        raise UnitReadError(f"{unit.source_uri} cannot be read: {code or 'error'}: {message}") from exc
     yield from body.iter_chunks(READ_CHUNK_BYTES)
 
 

@@ -237,3 +237,31 @@ def test_a_replay_cut_differently_replaces_the_old_cut_without_doubling(pipeline
     # A late delivery of the old cut is answered "done": its lines are held by the new cut.
     assert pipeline.run_transform(original[:2], batch_size=10) == []
     assert without_ingested_at(silver_rows(pipeline)) == without_ingested_at(before)
+
+
+def test_a_unit_whose_object_cannot_be_read_fails_alone(pipeline: Pipeline, monkeypatch: pytest.MonkeyPatch) -> None:
+    """AccessDenied (or throttling, a 5xx) reading one object fails that unit's message only: its
+    claim is given back for the retry, and the batch's other units are written."""
+    from botocore.exceptions import ClientError
+
+    messages = upload(pipeline, 4)
+    denied_key = "bronze/shipments/small-0002.jsonl"
+    get_object = pipeline.transform.s3.get_object
+
+    def deny_one(**kwargs: Any) -> Any:
+        if kwargs["Key"] == denied_key:
+            raise ClientError({"Error": {"Code": "AccessDenied", "Message": "not authorized"}}, "GetObject")
+        return get_object(**kwargs)
+
+    monkeypatch.setattr(pipeline.transform.s3, "get_object", deny_one)
+    failed = pipeline.run_transform(messages, batch_size=100)
+    denied = [m["MessageId"] for m in messages if json.loads(m["Body"])["key"] == denied_key]
+    assert failed == denied
+    written = {r["_source_uri"] for r in silver_rows(pipeline)}
+    assert written == {f"s3://{BRONZE}/bronze/shipments/small-{i:04d}.jsonl" for i in (0, 1, 3)}
+
+    monkeypatch.undo()  # the retry reads it: the claim was given back
+    assert pipeline.run_transform([m for m in messages if m["MessageId"] in denied], batch_size=100) == []
+    rows = silver_rows(pipeline)
+    assert max(identities(rows).values()) == 1
+    assert len(rows) + len(pipeline.quarantine_entries()) == 4 * 20
