@@ -139,7 +139,7 @@ def deploy(cloud: Cloud) -> None:
         iam.put_role_policy(RoleName=role["RoleName"], PolicyName="least-privilege", PolicyDocument=policy())
         cloud.client("lambda").create_function(
             FunctionName=name,
-            Runtime="python3.11",
+            Runtime=runtime()["runtime"],
             Role=role["Arn"],
             Handler="app.handler",
             Code={"ZipFile": code},
