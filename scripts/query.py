@@ -112,13 +112,20 @@ def silver_tables(glue: Any, database: str, silver_bucket: str) -> dict[str, str
     return found
 
 
-def parquet_rows_per_partition(silver_bucket: str) -> dict[tuple[str, str], int]:
-    """Rows per (record type, dt) of silver's Parquet files, read through the S3 API."""
-    from elt.devkit.silver_audit import SilverReader
+def parquet_rows_per_partition(silver_bucket: str, s3: Any = None) -> dict[tuple[str, str], int]:
+    """Rows per (record type, dt) of every Parquet file under ``silver/`` (batch and compacted
+    files), read from each file's footer through the S3 API: no file is downloaded whole."""
+    from demo.report import parquet_rows
 
+    s3 = s3 or client("s3")
     counts: dict[tuple[str, str], int] = {}
-    for part in SilverReader(client("s3"), silver_bucket).read().parts:
-        counts[(part.record_type, part.dt)] = counts.get((part.record_type, part.dt), 0) + part.rows
+    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=silver_bucket, Prefix=f"{SILVER_PREFIX}/"):
+        for obj in page.get("Contents", []):
+            parts = obj["Key"].split("/")
+            if not obj["Key"].endswith(".parquet") or len(parts) < 4 or not parts[2].startswith("dt="):
+                continue
+            partition = (parts[1], parts[2].removeprefix("dt="))
+            counts[partition] = counts.get(partition, 0) + parquet_rows(s3, silver_bucket, obj["Key"], int(obj["Size"]))
     return counts
 
 
